@@ -1,0 +1,11 @@
+"""Shared pytest configuration: a derandomized hypothesis profile so every run sees the same examples."""
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci")
