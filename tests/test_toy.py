@@ -120,7 +120,7 @@ def test_train_learns_the_ring_with_l_simple():
     with torch.no_grad():
         eps_model = model(x_t, torch.full((2000,), t)).to(torch.float64)
     rel_err = ((eps_model - eps_star) ** 2).mean() / (eps_star**2).mean()
-    assert rel_err < 0.1, rel_err
+    assert rel_err < 0.15, rel_err  # measured 0.06
 
 
 def test_train_with_float_noise_levels_dsm():
