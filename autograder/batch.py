@@ -76,11 +76,17 @@ def _read(path: Path) -> dict | None:
 
 
 def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int = 1, timeout: float | None = None,
+                 cell_timeout: float | None = None, call_timeout: float | None = None,
                  progress: bool = True) -> list[dict]:
-    """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results."""
+    """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results.
+
+    `timeout`, `cell_timeout` and `call_timeout` override grading_config/<id>.toml (seconds per
+    submission, per notebook cell, per call of a student's function).
+    """
     check_id(assignment)
     config = load_config(assignment)
     limit = timeout if timeout is not None else config.limits.submission
+    overrides = {"cell": cell_timeout, "call": call_timeout}
     paths = find_submissions(Path(submissions))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,7 +99,7 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
         while pending or running:
             while pending and len(running) < max(1, workers):
                 job = pending.pop(0)
-                _start(job, assignment, cache, limit, scratch)
+                _start(job, assignment, cache, limit, scratch, overrides)
                 running.append(job)
             time.sleep(0.1)
             for job in list(running):
@@ -120,7 +126,7 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
     return ordered
 
 
-def _start(job: Job, assignment: str, cache: Path, limit: float, scratch: Path) -> None:
+def _start(job: Job, assignment: str, cache: Path, limit: float, scratch: Path, overrides: dict) -> None:
     job.tries += 1
     plan_file = scratch / f"{job.result_file.stem}.plan.json"
     plan_file.write_text(json.dumps(job.plan))
@@ -128,7 +134,8 @@ def _start(job: Job, assignment: str, cache: Path, limit: float, scratch: Path) 
     log = open(scratch / f"{job.result_file.stem}.log", "ab")
     job.proc = subprocess.Popen(
         [sys.executable, "-m", "autograder.worker", assignment, str(job.path), str(job.result_file),
-         "--plan", str(plan_file), "--mpl-cache", str(cache), "--timeout", str(limit)],
+         "--plan", str(plan_file), "--mpl-cache", str(cache), "--timeout", str(limit),
+         *[arg for key, value in overrides.items() if value is not None for arg in (f"--{key}-timeout", str(value))]],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
     job.started = time.monotonic()

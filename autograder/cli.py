@@ -32,12 +32,16 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for grades.csv, results/, feedback/.")
 @click.option("--workers", default=1, show_default=True, help="Submissions graded at once.")
 @click.option("--timeout", type=float, default=None, help="Seconds per submission (default: grading_config).")
-def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: float | None) -> None:
+@click.option("--cell-timeout", type=float, default=None, help="Seconds per notebook cell (default: grading_config).")
+@click.option("--call-timeout", type=float, default=None, help="Seconds per call of a student's function.")
+def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: float | None,
+          cell_timeout: float | None, call_timeout: float | None) -> None:
     """Grade every Otter export zip and .ipynb in SUBMISSIONS."""
     from .batch import grade_folder
     from .report import table
 
-    results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers, timeout=timeout)
+    results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers, timeout=timeout,
+                           cell_timeout=cell_timeout, call_timeout=call_timeout)
     click.echo(table(results))
     click.echo(f"\n{len(results)} submission(s): grade table {out / 'grades.csv'}, "
                f"Gradescope results {out / 'results'}/, feedback {out / 'feedback'}/")

@@ -10,6 +10,7 @@ import math
 import torch
 
 from ._broadcast import extract
+from .toy import discretized_gaussian_log_likelihood  # shipped to students as support code
 from .schedules import alpha_bar_from_beta, alpha_bar_prev
 
 
@@ -42,7 +43,8 @@ def q_posterior_mean_variance(x0: torch.Tensor, x_t: torch.Tensor, t: torch.Tens
     """Mean and variance of q(x_{t-1} | x_t, x0).
 
     Reference: Ho et al. 2020, Eq. (6)-(7):
-    ``mean = sqrt(alpha_bar_prev) beta_t / (1 - alpha_bar_t) x0 + sqrt(alpha_t) (1 - alpha_bar_prev) / (1 - alpha_bar_t) x_t``,
+    ``mean = sqrt(alpha_bar_prev) beta_t / (1 - alpha_bar_t) x0``
+    ``       + sqrt(alpha_t) (1 - alpha_bar_prev) / (1 - alpha_bar_t) x_t``,
     ``var = (1 - alpha_bar_prev) / (1 - alpha_bar_t) beta_t`` (0 at index 0).
 
     Args:
@@ -91,11 +93,12 @@ def ddpm_step(x_t: torch.Tensor, t: torch.Tensor, eps_pred: torch.Tensor, beta: 
     return mean + nonzero * torch.sqrt(var) * noise
 
 
-def l_simple(eps_model, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bar: torch.Tensor) -> torch.Tensor:
+def l_simple(eps_model, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
+             alpha_bar: torch.Tensor) -> torch.Tensor:
     """Simplified training objective.
 
-    Reference: Ho et al. 2020, Eq. (14): ``mean ||noise - eps_model(sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) noise, t)||^2``,
-    averaged over every element.
+    Reference: Ho et al. 2020, Eq. (14):
+    ``mean (noise - eps_model(sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) noise, t))**2`` over every element.
 
     Args:
         eps_model: ``eps_model(x_t (B, *D), t (B,)) -> (B, *D)``.
@@ -107,7 +110,8 @@ def l_simple(eps_model, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, 
     return ((noise - eps_model(x_t, t)) ** 2).mean()
 
 
-def ddpm_sample(eps_model, x_T: torch.Tensor, beta: torch.Tensor, noise: torch.Tensor, variance: str = "small") -> torch.Tensor:
+def ddpm_sample(eps_model, x_T: torch.Tensor, beta: torch.Tensor, noise: torch.Tensor,
+                variance: str = "small") -> torch.Tensor:
     """Ancestral sampling with every draw passed in.
 
     Reference: Ho et al. 2020, Algorithm 2: for ``t = T-1, ..., 0``:
@@ -153,31 +157,6 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
     logvar1, logvar2 = (torch.as_tensor(v, dtype=tensor.dtype, device=tensor.device) for v in (logvar1, logvar2))
     return 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2)
                   + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
-
-
-def discretized_gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
-    """Log-probability of the 256-level bin containing ``x`` under ``N(mean, exp(log_scale)**2)``.
-
-    Reference: Ho et al. 2020, Eq. (13): bins of half-width 1/255 around each level of ``[-1, 1]``, the edge
-    bins extended to ``-inf`` (``x < -0.999``) and ``+inf`` (``x > 0.999``), as in improved-diffusion's
-    ``discretized_gaussian_log_likelihood``. Uses the exact normal CDF (``torch.special.ndtr``) where Ho's and
-    improved-diffusion's code use a tanh approximation; edge bins use ``log_ndtr``; interior bin probabilities
-    are clamped at 1e-12 before the log, as there.
-
-    Args:
-        x: ``(B, *D)`` on the grid ``-1 + 2k/255``; mean, log_scale: broadcastable to ``x``.
-    Returns:
-        ``(B, *D)`` log-probabilities in nats.
-    """
-    centered = x - mean
-    inv_std = torch.exp(-log_scale)
-    plus_in = inv_std * (centered + 1.0 / 255.0)
-    min_in = inv_std * (centered - 1.0 / 255.0)
-    log_cdf_plus = torch.special.log_ndtr(plus_in)  # log P(X <= upper edge)
-    log_one_minus_cdf_min = torch.special.log_ndtr(-min_in)  # log P(X > lower edge)
-    cdf_delta = torch.special.ndtr(plus_in) - torch.special.ndtr(min_in)
-    log_delta = torch.log(cdf_delta.clamp(min=1e-12))
-    return torch.where(x < -0.999, log_cdf_plus, torch.where(x > 0.999, log_one_minus_cdf_min, log_delta))
 
 
 def _mean_flat(x: torch.Tensor) -> torch.Tensor:

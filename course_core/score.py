@@ -53,7 +53,7 @@ def dsm_loss(score_model, x0: torch.Tensor, sigma: torch.Tensor, noise: torch.Te
 def langevin_step(x: torch.Tensor, score: torch.Tensor, step_size: float, noise: torch.Tensor) -> torch.Tensor:
     """One unadjusted Langevin step ``x + step_size * score + sqrt(2 * step_size) * noise``.
 
-    Reference: Song & Ermon 2019, arXiv:1907.05600, Eq. (4) with ``step_size = epsilon / 2``.
+    Reference: Song & Ermon 2019, arXiv:1907.05600, Sec. 2.2 (Langevin dynamics) with ``step_size = epsilon / 2``.
     ``x``, ``score``, ``noise``: same shape; returns that shape.
     """
     return x + step_size * score + math.sqrt(2 * step_size) * noise

@@ -75,7 +75,8 @@ def test_posterior_is_product_of_gaussians(t, seed):
     prec = (1 - beta) / beta + 1 / (1 - ab_prev)
     expected_mean = (torch.sqrt(1 - beta) * x_t / beta + torch.sqrt(ab_prev) * x0 / (1 - ab_prev)) / prec
     torch.testing.assert_close(mean, expected_mean, rtol=1e-9, atol=1e-9)
-    torch.testing.assert_close(var.reshape(-1), torch.full((4,), 1 / prec.item(), dtype=torch.float64), rtol=1e-9, atol=0)
+    expected_var = torch.full((4,), 1 / prec.item(), dtype=torch.float64)
+    torch.testing.assert_close(var.reshape(-1), expected_var, rtol=1e-9, atol=0)
     assert var.shape == (4, 1)
 
 

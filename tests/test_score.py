@@ -41,7 +41,8 @@ def test_tweedie_denoiser_with_exact_score_is_exact_denoiser(sigma, seed):
     torch.testing.assert_close(out, gmm.denoise_ve(y, sigma), rtol=1e-8, atol=1e-8)
 
 
-@given(shape=st.sampled_from([(4, 2), (2, 3, 4, 4)]), seed=st.integers(0, 10**6), dtype=st.sampled_from([torch.float32, torch.float64]))
+@given(shape=st.sampled_from([(4, 2), (2, 3, 4, 4)]), seed=st.integers(0, 10**6),
+       dtype=st.sampled_from([torch.float32, torch.float64]))
 def test_score_eps_round_trip_and_x0_consistency(shape, seed, dtype):
     eps = _randn(*shape, seed=seed, dtype=dtype)
     x_t = _randn(*shape, seed=seed + 1, dtype=dtype)

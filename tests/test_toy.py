@@ -64,6 +64,9 @@ def test_ring_mixture_and_sampling():
     assert abs(r.mean().item() - 3.0) < 0.02 and abs(x.mean(0)).max() < 0.1
     y = toy.sample_mixture(w, m, c, 7, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(y, toy.sample_mixture(w, m, c, 7, generator=torch.Generator().manual_seed(1)))
+    # same draws, in the same order, as the reference GaussianMixture.sample
+    ref = GaussianMixture(w, m, c).sample(7, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(y, ref, rtol=0, atol=0)
 
 
 def test_quantize_snaps_to_the_256_level_grid():

@@ -266,8 +266,9 @@ def _vlb(student, c, beta_end):
     noise = normal(g, c.T, c.B, *c.D)
     got = student("vlb_bits_per_dim", eps_model=model, x0=x0, beta=beta, noise=noise)
     want = ref.vlb_bits_per_dim(model, x0, beta, noise)
-    # 1e-3 relative: admits the tanh approximation of the normal CDF used by Ho et al.'s code.
-    assert_close(got, want, "vlb_bits_per_dim", rtol=2e-3, atol=1e-3)
+    # Students take the decoder from toy.discretized_gaussian_log_likelihood, so the only slack needed is
+    # float32 arithmetic summed over up to 10 terms.
+    assert_close(got, want, "vlb_bits_per_dim", rtol=1e-3, atol=1e-4)
 
 
 @SUITE.check("vlb_bpd", 1, function="vlb_bits_per_dim", hidden=False, helpers={**Q_SAMPLE, **POSTERIOR, **PREDICT_X0, **KL})
