@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
@@ -26,6 +26,12 @@ def submission_name(path: Path) -> str:
     return Path(path).stem
 
 
+def _hidden(name: str) -> bool:
+    """Checkpoints, macOS resource forks and other hidden entries of a zip."""
+    parts = PurePosixPath(name).parts
+    return "__MACOSX" in parts or any(p.startswith(".") and p not in (".", "..") for p in parts)
+
+
 def _notebook_bytes(path: Path, assignment: str) -> bytes:
     if path.suffix.lower() == ".ipynb":
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
@@ -34,7 +40,7 @@ def _notebook_bytes(path: Path, assignment: str) -> bytes:
     try:
         with zipfile.ZipFile(path) as zf:
             names = [i for i in zf.infolist() if i.filename.endswith(".ipynb") and not i.is_dir()
-                     and "/." not in "/" + i.filename and "__MACOSX" not in i.filename]
+                     and not _hidden(i.filename)]
             if not names:
                 raise BadSubmission("the zip holds no .ipynb notebook")
             exact = [i for i in names if Path(i.filename).name == f"{assignment}.ipynb"]
