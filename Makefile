@@ -32,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: build
-	$(BIN)/python benchmarks/grading_speed.py
+	$(BIN)/python -m autograder.bench
 
 clean:
 	rm -rf dist reports
