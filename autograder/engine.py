@@ -31,6 +31,7 @@ class Limits:
     call: float = 10.0  # one call of a student's function
     submission: float = 600.0  # the whole submission: notebook and checks
     max_restarts: int = 4  # kernel restarts after a crash or a hang
+    memory_gb: float = 4.0  # address-space cap of the student's kernel
 
 
 @dataclass
@@ -111,7 +112,7 @@ class Grader:
         if student_files is not None:
             shutil.copytree(student_files, self.workdir, dirs_exist_ok=True)
         nbformat.write(notebook, self.workdir / f"{assignment}.ipynb")
-        self.kernel = StudentKernel(self.workdir, mpl_cache=mpl_cache)
+        self.kernel = StudentKernel(self.workdir, mpl_cache=mpl_cache, memory_bytes=int(limits.memory_gb * 2**30))
         self.kernel.rpc = self._answer_stand_in
         self._active_helpers: dict = {}
         self._bad_cells: set = set(self.plan.skip_cells)

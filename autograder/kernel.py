@@ -56,7 +56,7 @@ class Execution:
     payloads: list = field(default_factory=list)
 
 
-def _kernel_env(workdir: Path, mpl_cache: Path | None) -> dict[str, str]:
+def _kernel_env(workdir: Path, mpl_cache: Path | None, memory_bytes: int) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -70,6 +70,7 @@ def _kernel_env(workdir: Path, mpl_cache: Path | None) -> dict[str, str]:
         "PYTHONHASHSEED": "0",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TMPDIR": str(workdir / ".tmp"),
+        "DC_MEMORY_BYTES": str(int(memory_bytes)),
     }
     (workdir / ".tmp").mkdir(exist_ok=True)
     if mpl_cache is not None:  # a private copy of the font cache: fast start, nothing shared
@@ -80,8 +81,10 @@ def _kernel_env(workdir: Path, mpl_cache: Path | None) -> dict[str, str]:
 class StudentKernel:
     """One kernel process running in `workdir` with the course's reference code out of reach."""
 
-    def __init__(self, workdir: Path, *, mpl_cache: Path | None = None, startup_timeout: float = 60.0):
+    def __init__(self, workdir: Path, *, mpl_cache: Path | None = None, startup_timeout: float = 60.0,
+                 memory_bytes: int = 4 * 2**30):
         self.workdir = Path(workdir)
+        self.memory_bytes = memory_bytes
         self.mpl_cache = mpl_cache
         self.startup_timeout = startup_timeout
         self._private = Path(tempfile.mkdtemp(prefix="dc-kernel-"))
@@ -108,7 +111,7 @@ class StudentKernel:
         ksm = KernelSpecManager(kernel_dirs=[str(self._private / "kernels")], ensure_native_kernel=False)
         self.km = KernelManager(kernel_name="dc-student", kernel_spec_manager=ksm)
         self._log = open(self.workdir / ".kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
-        self.km.start_kernel(cwd=str(self.workdir), env=_kernel_env(self.workdir, self.mpl_cache),
+        self.km.start_kernel(cwd=str(self.workdir), env=_kernel_env(self.workdir, self.mpl_cache, self.memory_bytes),
                              stdout=self._log, stderr=self._log)
         self.kc = self.km.blocking_client()
         self.kc.start_channels()

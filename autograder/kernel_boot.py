@@ -55,7 +55,17 @@ def _load_bridge():
     sys.modules["_dc_bridge"] = module
 
 
+def _limit_memory():
+    """Cap the kernel's address space (DC_MEMORY_BYTES) so a runaway allocation fails inside it."""
+    limit = int(os.environ.pop("DC_MEMORY_BYTES", "0") or 0)
+    if limit > 0:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 if __name__ == "__main__":
+    _limit_memory()
     _sanitize()
     _load_bridge()
     from ipykernel import kernelapp

@@ -135,3 +135,14 @@ def test_spec_is_plain_json():
     # what crosses to the kernel is JSON and npz, never pickle
     spec = {"x": {"kind": "array", "key": "x"}}
     assert json.loads(json.dumps(spec)) == spec
+
+
+def test_runaway_allocation_fails_inside_the_kernel(tmp_path):
+    k = StudentKernel(tmp_path, memory_bytes=3 * 2**30)
+    k.start()
+    try:
+        run = k.execute("import numpy as np\nx = np.ones(2**31)", 30)  # 16 GiB
+        assert run.status == "error" and "MemoryError" in run.error
+        assert k.execute("print('still here')", 10).stdout.strip() == "still here"
+    finally:
+        k.shutdown()
