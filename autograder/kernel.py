@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import zmq
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
@@ -186,17 +187,25 @@ class StudentKernel:
     def _collect(self, msg_id: str, deadline: float) -> Execution:
         out = Execution("ok")
         stdout: list[str] = []
+        poller = zmq.Poller()
+        iopub, stdin = self.kc.iopub_channel.socket, self.kc.stdin_channel.socket
+        poller.register(iopub, zmq.POLLIN)
+        poller.register(stdin, zmq.POLLIN)
         while True:
             if time.monotonic() > deadline:
                 out.status, out.error = "timeout", "did not finish in time"
                 break
-            self._answer_stdin()
-            try:
-                msg = self.kc.get_iopub_msg(timeout=0.05)
-            except queue.Empty:
-                if not self.km.is_alive():
+            ready = dict(poller.poll(50))
+            if stdin in ready:
+                self._answer_stdin()
+            if iopub not in ready:
+                if not ready and not self.km.is_alive():
                     out.status, out.error = "died", "the kernel process exited"
                     break
+                continue
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0)
+            except queue.Empty:
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
