@@ -92,7 +92,9 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
     out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="dc-batch-"))
     cache = mpl_font_cache(scratch)
-    jobs = [Job(p, submission_name(p), scratch / f"{i}.json") for i, p in enumerate(paths)]
+    stems = [submission_name(p) for p in paths]
+    names = [stem if stems.count(stem) == 1 else p.name for stem, p in zip(stems, paths)]  # a.zip and a.ipynb
+    jobs = [Job(p, name, scratch / f"{i}.json") for i, (p, name) in enumerate(zip(paths, names))]
     pending, running, results = list(jobs), [], {}
     bar = tqdm(total=len(jobs), desc=f"grading {assignment}", unit="sub", disable=not progress)
     try:
@@ -134,7 +136,7 @@ def _start(job: Job, assignment: str, cache: Path, limit: float, scratch: Path, 
     log = open(scratch / f"{job.result_file.stem}.log", "ab")
     job.proc = subprocess.Popen(
         [sys.executable, "-m", "autograder.worker", assignment, str(job.path), str(job.result_file),
-         "--plan", str(plan_file), "--mpl-cache", str(cache), "--timeout", str(limit),
+         "--name", job.name, "--plan", str(plan_file), "--mpl-cache", str(cache), "--timeout", str(limit),
          *[arg for key, value in overrides.items() if value is not None for arg in (f"--{key}-timeout", str(value))]],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()

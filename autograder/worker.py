@@ -25,14 +25,15 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def grade_submission(assignment: str, path: Path, out: Path, plan: Plan, *, mpl_cache: Path | None = None,
+def grade_submission(assignment: str, path: Path, out: Path, plan: Plan, *, name: str | None = None,
+                     mpl_cache: Path | None = None,
                      timeout: float | None = None, cell_timeout: float | None = None,
                      call_timeout: float | None = None) -> dict:
     limits = load_config(assignment).limits
     for attr, value in (("submission", timeout), ("cell", cell_timeout), ("call", call_timeout)):
         if value is not None:
             setattr(limits, attr, value)
-    name = submission_name(path)
+    name = name or submission_name(path)
     try:
         nb = load_notebook(path, assignment)
     except BadSubmission as err:
@@ -66,12 +67,14 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float)
     ap.add_argument("--cell-timeout", type=float)
     ap.add_argument("--call-timeout", type=float)
+    ap.add_argument("--name", help="the submission's name in the reports (default: the file's stem)")
     args = ap.parse_args(argv)
     plan = Plan()
     if args.plan and args.plan.exists():
         data = json.loads(args.plan.read_text())
         plan = Plan(set(data.get("skip_cells", [])), dict(data.get("failed_checks", {})))
-    grade_submission(args.assignment, args.submission, args.out, plan, mpl_cache=args.mpl_cache, timeout=args.timeout,
+    grade_submission(args.assignment, args.submission, args.out, plan, name=args.name, mpl_cache=args.mpl_cache,
+                     timeout=args.timeout,
                      cell_timeout=args.cell_timeout, call_timeout=args.call_timeout)
     return 0
 
