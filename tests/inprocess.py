@@ -39,7 +39,7 @@ class InProcessKernel:
             raise StudentError(f"NameError: the notebook defines no function named {name!r}")
         try:
             args = self.bridge._build_args(spec, wire.decode(wire.encode(arrays)))
-            return wire.decode(self.bridge._encode_arrays(self.bridge._to_arrays(fn(**args))))
+            return wire.decode(self.bridge._encode_arrays(self.bridge._to_arrays(self.bridge.invoke(fn, args))))
         except Exception as err:  # noqa: BLE001
             raise StudentError(f"{type(err).__name__}: {err}") from None
 

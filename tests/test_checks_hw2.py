@@ -123,6 +123,11 @@ VARIANTS = {
          "    return torch.distributions.kl_divergence(D(m1, (0.5 * l1).exp()), D(m2, (0.5 * l2).exp()))\n"
          "    return 0.5 * (-1.0 + logvar2 - logvar1"),
     ],
+    "renamed parameters": [
+        ("def q_sample(x0, t, noise, alpha_bar):\n    ab = _at(alpha_bar, t, x0)\n    return ab.sqrt() * x0 + (1 - ab).sqrt() * noise",
+         "def q_sample(x_start, timesteps, eps, alphas_cumprod):\n    ab = _at(alphas_cumprod, timesteps, x_start)\n"
+         "    return ab.sqrt() * x_start + (1 - ab).sqrt() * eps"),
+    ],
     "l_simple with F.mse_loss": [
         ("    return ((noise - eps_model(x_t, t)) ** 2).mean()",
          "    return torch.nn.functional.mse_loss(eps_model(x_t, t), noise)"),
