@@ -154,20 +154,22 @@ class Grader:
                 self._note("the submission ran out of time while its notebook executed")
                 break
             self._progress({"phase": "cell", "cell": index})
+            began = time.monotonic()
             run = self.kernel.execute(source, min(self.limits.cell, max(self._time_left(), 1.0)))
-            log[index] = {"cell": index, "status": run.status, "error": run.error}
-            if run.status == "timeout" and not self.kernel.alive():
-                run.status = "died"
-            if run.status == "died" or (run.status == "timeout" and not self.kernel.alive()):
+            log[index] = {"cell": index, "status": run.status, "error": run.error,
+                          "seconds": round(time.monotonic() - began, 2)}
+            if run.status in ("timeout", "died"):
+                # Never run again: a replay would only lose the same time, or the same kernel.
                 self._bad_cells.add(index)
-                self._note(f"cell {index} {'timed out' if run.status == 'timeout' else 'killed the kernel'}; "
-                           "it was skipped and the notebook re-run")
+            if run.status == "died" or not self.kernel.alive():
+                what = "timed out and did not stop" if run.status == "timeout" else "killed the kernel"
+                self._note(f"cell {index} {what}; it was skipped and the notebook re-run")
                 if not self._restart():
                     break
                 pos = 0  # replay the cells before it in a fresh kernel
                 continue
             if run.status == "timeout":
-                self._note(f"cell {index} timed out after {self.limits.cell:g} s and was interrupted")
+                self._note(f"cell {index} timed out after {self.limits.cell:g} s; it was interrupted and is skipped on re-runs")
             pos += 1
         self.result["cells"] = [log[i] for i in sorted(log)]
         errors = [c for c in self.result["cells"] if c["status"] == "error"]

@@ -91,7 +91,7 @@ class Student:
         try:
             out = self.kernel.call(name, spec, arrays, self.call_timeout)
         except StudentError as err:
-            raise CheckFailed(f"{name} raised {err}") from None
+            raise CheckFailed(f"{name} {err}") from None
         tensors = tuple(torch.from_numpy(out[f"out{i}"]) for i in range(len(out)))
         return tensors[0] if len(tensors) == 1 else tensors
 

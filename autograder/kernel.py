@@ -256,14 +256,14 @@ class StudentKernel:
         if run.status == "died":
             raise KernelLost(f"the kernel died while {name} ran (os._exit, a crash, or out of memory)")
         if not run.payloads:
-            raise StudentError(run.error or f"{name} produced no result (did it exit?)")
+            raise StudentError(f"raised {run.error}" if run.error else "produced no result (did it exit?)")
         payload = run.payloads[-1]
         if not isinstance(payload, dict) or not payload.get("ok"):
             raise StudentError(str(payload.get("error", "unknown error")) if isinstance(payload, dict) else "bad result")
         try:
             return wire.decode(payload["arrays"])
         except (ValueError, KeyError, TypeError) as err:
-            raise StudentError(f"{name} returned something that is not an array of numbers ({err})") from None
+            raise StudentError(f"returned something that is not an array of numbers ({err})") from None
 
     def install_proxies(self, helpers: dict[str, list[str]], timeout: float = 10.0) -> None:
         """Replace the student's helpers (name -> parameter names) by grader-answered stand-ins."""

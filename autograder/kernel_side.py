@@ -75,7 +75,8 @@ def _to_arrays(result):
         elif isinstance(item, (int, float, bool)) or isinstance(item, np.ndarray) or isinstance(item, np.generic):
             arr = np.asarray(item)
         else:
-            raise TypeError(f"returned {type(item).__name__} where a tensor was expected")
+            hint = " (is the body still `...`?)" if item is Ellipsis else ""
+            raise TypeError(f"returned {type(item).__name__} where a tensor was expected{hint}")
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"returned an array of dtype {arr.dtype}, expected numbers")
         out[f"out{i}"] = arr
@@ -113,11 +114,16 @@ def call(user_ns, name, spec_json, b64):
         if not callable(fn):
             raise TypeError(f"{name!r} is a {type(fn).__name__}, not a function")
         args = _build_args(json.loads(spec_json), _decode_arrays(b64))
-        payload = {"ok": True, "arrays": _encode_arrays(_to_arrays(invoke(fn, args)))}
+        result = invoke(fn, args)
     except BaseException as err:  # noqa: BLE001 - anything the student's code raises is a result
         if isinstance(err, KeyboardInterrupt):
             raise
-        payload = {"ok": False, "error": f"{type(err).__name__}: {err}"[:2000]}
+        payload = {"ok": False, "error": f"raised {type(err).__name__}: {err}"[:2000]}
+    else:
+        try:
+            payload = {"ok": True, "arrays": _encode_arrays(_to_arrays(result))}
+        except (TypeError, ValueError) as err:
+            payload = {"ok": False, "error": str(err)[:2000]}
     publish_display_data({_MIME: payload})
 
 

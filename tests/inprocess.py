@@ -36,12 +36,15 @@ class InProcessKernel:
     def call(self, name, spec, arrays, timeout):
         fn = self.ns.get(name)
         if fn is None:
-            raise StudentError(f"NameError: the notebook defines no function named {name!r}")
+            raise StudentError(f"raised NameError: the notebook defines no function named {name!r}")
         try:
-            args = self.bridge._build_args(spec, wire.decode(wire.encode(arrays)))
-            return wire.decode(self.bridge._encode_arrays(self.bridge._to_arrays(self.bridge.invoke(fn, args))))
+            result = self.bridge.invoke(fn, self.bridge._build_args(spec, wire.decode(wire.encode(arrays))))
         except Exception as err:  # noqa: BLE001
-            raise StudentError(f"{type(err).__name__}: {err}") from None
+            raise StudentError(f"raised {type(err).__name__}: {err}") from None
+        try:
+            return wire.decode(self.bridge._encode_arrays(self.bridge._to_arrays(result)))
+        except (TypeError, ValueError) as err:
+            raise StudentError(str(err)) from None
 
     def install_proxies(self, helpers):
         for name in helpers:
