@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,3 +42,15 @@ def load_config(assignment: str) -> Config:
     extra = data.get("gradescope", {})
     return Config(limits=limits, hidden_visibility=extra.get("hidden_visibility", "after_published"),
                   support_files=tuple(data.get("build", {}).get("support_files", ["toy.py"])))
+
+
+def inputs_digest(assignment: str, extra: list[Path] = ()) -> str:
+    """A digest of everything a build or a grade depends on: the grader, the reference, the config, `extra`."""
+    h = hashlib.sha256()
+    paths = [*extra, *sorted((REPO / "autograder").rglob("*.py")), *sorted((REPO / "course_core").rglob("*.py")),
+             REPO / "grading_config" / f"{assignment}.toml"]
+    for path in paths:
+        if path.exists():
+            h.update(str(path.relative_to(REPO)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()

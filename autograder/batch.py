@@ -7,6 +7,7 @@ failed, so it keeps what it earned elsewhere. The batch always finishes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .assignments import check_id, load_config
+from .assignments import check_id, inputs_digest, load_config, student_dir
 from .checks import load_suite
 from .engine import new_result
 from .report import write_reports
@@ -75,13 +76,24 @@ def _read(path: Path) -> dict | None:
         return None
 
 
+def _cache_key(assignment: str, path: Path, name: str, settings: list) -> str:
+    """Grading is deterministic, so a result is reusable while the submission, the grader, the reference,
+    the student folder and the settings are unchanged."""
+    files = sorted(p for p in student_dir(assignment).rglob("*") if p.is_file()) if student_dir(assignment).is_dir() else []
+    h = hashlib.sha256(inputs_digest(assignment, files).encode())
+    h.update(json.dumps([name, settings]).encode())
+    h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int = 1, timeout: float | None = None,
                  cell_timeout: float | None = None, call_timeout: float | None = None,
-                 progress: bool = True) -> list[dict]:
+                 progress: bool = True, cache: bool = True) -> list[dict]:
     """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results.
 
     `timeout`, `cell_timeout` and `call_timeout` override grading_config/<id>.toml (seconds per
-    submission, per notebook cell, per call of a student's function).
+    submission, per notebook cell, per call of a student's function). With `cache`, results of
+    unchanged submissions are reused from `out/.cache` (a second run only grades what changed).
     """
     check_id(assignment)
     config = load_config(assignment)
@@ -95,8 +107,17 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
     stems = [submission_name(p) for p in paths]
     names = [stem if stems.count(stem) == 1 else p.name for stem, p in zip(stems, paths)]  # a.zip and a.ipynb
     jobs = [Job(p, name, scratch / f"{i}.json") for i, (p, name) in enumerate(zip(paths, names))]
-    pending, running, results = list(jobs), [], {}
-    bar = tqdm(total=len(jobs), desc=f"grading {assignment}", unit="sub", disable=not progress)
+    cache_dir = out / ".cache"
+    settings = [limit, cell_timeout, call_timeout]
+    keys = {job.name: _cache_key(assignment, job.path, job.name, settings) for job in jobs}
+    results = {}
+    if cache:
+        for job in jobs:
+            hit = _read(cache_dir / f"{keys[job.name]}.json")
+            if hit and hit.get("finished"):
+                results[job.name] = hit
+    pending, running = [j for j in jobs if j.name not in results], []
+    bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="sub", disable=not progress)
     try:
         while pending or running:
             while pending and len(running) < max(1, workers):
@@ -117,6 +138,9 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
                     pending.insert(0, job)
                     continue
                 results[job.name] = result
+                if result.get("finished"):  # written by a worker that completed, never by a crash
+                    cache_dir.mkdir(exist_ok=True)
+                    (cache_dir / f"{keys[job.name]}.json").write_text(json.dumps(result))
                 bar.update(1)
     finally:
         for job in running:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from .assignments import REPO, check_id, load_config, master_notebook, student_dir
+from .assignments import REPO, check_id, inputs_digest, load_config, master_notebook, student_dir
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -42,16 +42,6 @@ class BuildError(RuntimeError):
 
 def _support_sources(assignment: str) -> list[Path]:
     return [REPO / "course_core" / name for name in load_config(assignment).support_files]
-
-
-def _inputs_digest(assignment: str) -> str:
-    h = hashlib.sha256()
-    for path in [master_notebook(assignment), *_support_sources(assignment), *sorted((REPO / "autograder").rglob("*.py")),
-                 *sorted((REPO / "course_core").rglob("*.py")), REPO / "grading_config" / f"{assignment}.toml"]:
-        if path.exists():
-            h.update(str(path.relative_to(REPO)).encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def normalize_notebook(path: Path) -> None:
@@ -129,7 +119,7 @@ def build_assignment(*, assignment: str, force: bool = False, student_target: Pa
     target = student_target or student_dir(assignment)
     dist = dist or REPO / "dist"
     zip_path, stamp = dist / f"{assignment}-autograder.zip", dist / f"{assignment}.stamp"
-    digest = _inputs_digest(assignment)
+    digest = inputs_digest(assignment, [master_notebook(assignment), *_support_sources(assignment)])
     if not force and zip_path.exists() and target.exists() and stamp.exists() and stamp.read_text() == digest:
         return f"up to date ({target.relative_to(REPO) if target.is_relative_to(REPO) else target}, {zip_path.name})"
     with tempfile.TemporaryDirectory(prefix=f"dc-build-{assignment}-") as tmp:

@@ -34,14 +34,15 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.option("--timeout", type=float, default=None, help="Seconds per submission (default: grading_config).")
 @click.option("--cell-timeout", type=float, default=None, help="Seconds per notebook cell (default: grading_config).")
 @click.option("--call-timeout", type=float, default=None, help="Seconds per call of a student's function.")
+@click.option("--no-cache", is_flag=True, help="Regrade every submission (by default unchanged ones are reused from OUT/.cache).")
 def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: float | None,
-          cell_timeout: float | None, call_timeout: float | None) -> None:
+          cell_timeout: float | None, call_timeout: float | None, no_cache: bool) -> None:
     """Grade every Otter export zip and .ipynb in SUBMISSIONS."""
     from .batch import grade_folder
     from .report import table
 
     results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers, timeout=timeout,
-                           cell_timeout=cell_timeout, call_timeout=call_timeout)
+                           cell_timeout=cell_timeout, call_timeout=call_timeout, cache=not no_cache)
     click.echo(table(results))
     click.echo(f"\n{len(results)} submission(s): grade table {out / 'grades.csv'}, "
                f"Gradescope results {out / 'results'}/, feedback {out / 'feedback'}/")

@@ -137,3 +137,30 @@ def test_cli_check_prints_feedback(capsys):
     text = capsys.readouterr().out
     assert "[langevin_step] 0 / 3" in text or "[langevin_step] 1 / 3" in text
     assert "[gmm_score] 6 / 6" in text
+
+
+def test_second_run_reuses_unchanged_results(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    src = ROOT / "tests" / "submissions" / "hw1_score" / "wrong_tweedie_sigma.ipynb"
+    (folder / "a.ipynb").write_bytes(src.read_bytes())
+    first = grade_folder(assignment="hw1_score", submissions=folder, out=tmp_path / "out", progress=False, **LIMITS)
+    cached = list((tmp_path / "out" / ".cache").glob("*.json"))
+    assert len(cached) == 1
+    second = grade_folder(assignment="hw1_score", submissions=folder, out=tmp_path / "out", progress=False, **LIMITS)
+    assert second == first
+    (folder / "a.ipynb").write_bytes((src.parent / "reference.ipynb").read_bytes())  # a resubmission is regraded
+    third = grade_folder(assignment="hw1_score", submissions=folder, out=tmp_path / "out", progress=False, **LIMITS)
+    assert third[0]["total"] == third[0]["possible"] > first[0]["total"]
+
+
+def test_gradescope_entry_point(tmp_path):
+    from autograder.gradescope import main as gradescope_main
+
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "hw1_score.ipynb").write_bytes((ROOT / "tests" / "submissions" / "hw1_score" / "reference.ipynb").read_bytes())
+    gradescope_main(["hw1_score", str(sub), str(tmp_path / "results" / "results.json")])
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert data["score"] == load_suite("hw1_score").possible()
+    assert len(data["tests"]) == sum(len(q.checks) for q in load_suite("hw1_score").auto_questions())
