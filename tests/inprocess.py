@@ -70,29 +70,6 @@ def notebook_namespace(source: str) -> dict:
     return ns
 
 
-def run_suite(suite, namespace: dict) -> dict[str, float]:
-    """Points per automatically graded question for the functions in `namespace`."""
-    kernel = InProcessKernel(namespace)
-    student = Student(kernel, Limits().call)
-    points = {}
-    for q in suite.auto_questions():
-        earned = 0.0
-        for check in q.checks:
-            kernel.helpers = check.helpers
-            try:
-                if check.helpers:
-                    kernel.install_proxies({k: v[0] for k, v in check.helpers.items()})
-                check.run(student)
-                earned += check.points
-            except CheckFailed:
-                pass
-            finally:
-                if check.helpers:
-                    kernel.remove_proxies()
-        points[q.name] = earned
-    return points
-
-
 def failures(suite, namespace: dict) -> dict[str, list[str]]:
     """Messages of the failing checks, by question (for readable test failures)."""
     kernel = InProcessKernel(namespace)
@@ -112,3 +89,19 @@ def failures(suite, namespace: dict) -> dict[str, list[str]]:
                     kernel.remove_proxies()
     return out
 
+
+
+def apply_edits(source: str, edits) -> str:
+    """`source` with each (old, new) replacement applied; every `old` must occur."""
+    for old, new in edits:
+        assert old in source, f"edit target not found: {old!r}"
+        source = source.replace(old, new)
+    return source
+
+
+def assert_caught_on_its_question_only(suite, source: str, question: str) -> None:
+    """The mistake in `source` fails `question` only, and at least one hidden check of it catches it."""
+    failed = failures(suite, notebook_namespace(source))
+    assert set(failed) == {question}, failed
+    hidden = {c.name for c in suite.questions[question].checks if c.hidden}
+    assert any(msg.split(":")[0] in hidden for msg in failed[question]), failed

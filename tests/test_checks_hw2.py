@@ -5,7 +5,7 @@ import pytest
 
 from autograder.checks import load_suite
 
-from inprocess import failures, notebook_namespace
+from inprocess import apply_edits, assert_caught_on_its_question_only, failures, notebook_namespace
 
 SUITE = load_suite("hw2_ddpm")
 FULL = {q.name: q.points for q in SUITE.auto_questions()}
@@ -192,29 +192,19 @@ MISTAKES = {
 }
 
 
-def _apply(source, edits):
-    for old, new in edits:
-        assert old in source, f"edit target not found: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 def test_reference_gets_full_marks():
     assert failures(SUITE, notebook_namespace(CORRECT)) == {}
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_correct_variants_get_full_marks(name):
-    assert failures(SUITE, notebook_namespace(_apply(CORRECT, VARIANTS[name]))) == {}
+    assert failures(SUITE, notebook_namespace(apply_edits(CORRECT, VARIANTS[name]))) == {}
 
 
 @pytest.mark.parametrize("question,edit", [(q, e) for q, edits in MISTAKES.items() for e in edits],
                          ids=[f"{q}-{i}" for q, edits in MISTAKES.items() for i in range(len(edits))])
 def test_mistake_loses_points_on_its_question_only(question, edit):
-    failed = failures(SUITE, notebook_namespace(_apply(CORRECT, [edit])))
-    assert set(failed) == {question}, failed
-    hidden_names = {c.name for c in SUITE.questions[question].checks if c.hidden}
-    assert any(msg.split(":")[0] in hidden_names for msg in failed[question]), failed
+    assert_caught_on_its_question_only(SUITE, apply_edits(CORRECT, [edit]), question)
 
 
 def test_missing_functions_score_zero():
