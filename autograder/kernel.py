@@ -272,7 +272,7 @@ class StudentKernel:
             "__dc_saved = globals().setdefault('__dc_saved', {})\n"
             f"for __n, __p in {helpers!r}.items():\n"
             "    __dc_saved.setdefault(__n, globals().get(__n))\n"
-            f"    globals()[__n] = __dc.make_proxy(__n, {self._token!r}, __p)\n"
+            f"    globals()[__n] = __dc.make_proxy(__n, {self._token!r}, __p, __dc_saved[__n])\n"
             "del __dc, __n, __p"
         )
         self._require_ok(self.execute(code, timeout))

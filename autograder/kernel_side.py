@@ -127,22 +127,39 @@ def call(user_ns, name, spec_json, b64):
     publish_display_data({_MIME: payload})
 
 
-def make_proxy(name, token, params):
+def _bind_like(original, params, args, kwargs):
+    """Arguments by the contract's parameter names, however the student's own signature named them."""
+    import inspect
+
+    if callable(original):
+        try:
+            bound = inspect.signature(original).bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = list(bound.arguments.values())
+            if len(values) == len(params):
+                return dict(zip(params, values))
+        except (TypeError, ValueError):
+            pass
+    if len(args) > len(params):
+        raise TypeError(f"takes {len(params)} arguments, got {len(args)}")
+    return {**kwargs, **dict(zip(params, args))}
+
+
+def make_proxy(name, token, params, original=None):
     """A stand-in for one of the student's helper functions, answered by the grader.
 
     While a composite function (say `ddpm_step`) is checked, the helpers it calls by their global
     names (say `q_posterior_mean_variance`) are replaced by this proxy, so a bug in a helper costs
     points only on the helper's own question. `params` lists the helper's parameter names in
-    order (positional arguments are bound to them). The request and the answer travel as arrays
+    order; arguments are bound through the student's own signature (`original`) when there is one, so
+    renamed parameters and keyword calls work. The request and the answer travel as arrays
     over the kernel's stdin channel.
     """
 
     def proxy(*args, **kwargs):
         import torch
 
-        if len(args) > len(params):
-            raise TypeError(f"{name}() takes {len(params)} arguments, got {len(args)}")
-        kwargs.update(zip(params, args))
+        kwargs = _bind_like(original, params, args, kwargs)
         arrays, spec, like = {}, {}, None
         for key, value in kwargs.items():
             if isinstance(value, torch.Tensor):

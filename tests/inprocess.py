@@ -49,12 +49,11 @@ class InProcessKernel:
     def install_proxies(self, helpers):
         for name in helpers:
             params, ref = self.helpers[name]
-
-            def proxy(*args, _params=params, _ref=ref, **kwargs):
-                kwargs.update(zip(_params, args))
-                return _ref(**kwargs)
-
             self._saved.setdefault(name, self.ns.get(name))
+
+            def proxy(*args, _params=params, _ref=ref, _original=self._saved[name], **kwargs):
+                return _ref(**self.bridge._bind_like(_original, _params, args, kwargs))
+
             self.ns[name] = proxy
 
     def remove_proxies(self):

@@ -146,3 +146,22 @@ def test_runaway_allocation_fails_inside_the_kernel(tmp_path):
         assert k.execute("print('still here')", 10).stdout.strip() == "still here"
     finally:
         k.shutdown()
+
+
+def test_proxies_bind_through_the_students_own_signature(kernel):
+    """A helper with renamed parameters, called by keyword, still reaches the stand-in correctly."""
+    _run(kernel, "import torch\ndef helper(first, second=5.0):\n    return first\n"
+                 "def outer(a):\n    return helper(second=torch.ones(1), first=a)")
+    seen = {}
+
+    def rpc(req):
+        seen.update(req["spec"])
+        return {"ok": True, "arrays": wire.encode({"out0": np.array([7.0])})}
+
+    kernel.rpc = rpc
+    kernel.install_proxies({"helper": ["a", "b"]})
+    try:
+        kernel.call("outer", {"a": {"kind": "array", "key": "a"}}, {"a": np.array([1.0])}, 10)
+    finally:
+        kernel.remove_proxies()
+    assert set(seen) == {"a", "b"}
