@@ -24,6 +24,7 @@ from tqdm import tqdm
 from .assignments import check_id, inputs_digest, load_config, student_dir
 from .checks import load_suite
 from .engine import new_result
+from .kernel import sweep
 from .report import write_reports
 from .submission import find_submissions, submission_name
 
@@ -60,13 +61,15 @@ def _kill(job: Job) -> None:
         except (ProcessLookupError, PermissionError):
             pass
         job.proc.wait()
-    partial = _read(job.result_file)
-    pid = (partial or {}).get("kernel_pid")
+    partial = _read(job.result_file) or {}
+    pid = partial.get("kernel_pid")
     if pid:
         try:
             os.killpg(os.getpgid(pid), signal.SIGKILL)
         except (ProcessLookupError, PermissionError, OSError):
             pass
+    if partial.get("kernel_tag"):
+        sweep(partial["kernel_tag"])
 
 
 def _read(path: Path) -> dict | None:

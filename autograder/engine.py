@@ -132,6 +132,7 @@ class Grader:
         self.result["current"] = current
         self.result["seconds"] = round(time.monotonic() - self._start, 3)
         self.result["kernel_pid"] = self.kernel.pid
+        self.result["kernel_tag"] = self.kernel.tag
         self.result["total"] = sum(q["points"] for q in self.result["questions"] if not q["manual"])
         self.on_progress(self.result)
 

@@ -57,7 +57,25 @@ class Execution:
     payloads: list = field(default_factory=list)
 
 
-def _kernel_env(workdir: Path, mpl_cache: Path | None, memory_bytes: int) -> dict[str, str]:
+def sweep(tag: str) -> int:
+    """Kill every process whose environment carries `tag` (a kernel's detached leftovers); returns the count.
+
+    A student's code can start processes that leave the kernel's process group (setsid, double fork);
+    they still inherit the kernel's environment, so this finds them after the kernel is gone.
+    """
+    needle = f"DC_KERNEL_TAG={tag}".encode()
+    killed = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+        except (OSError, ValueError):
+            continue
+    return killed
+
+
+def _kernel_env(workdir: Path, mpl_cache: Path | None, memory_bytes: int, tag: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -72,6 +90,7 @@ def _kernel_env(workdir: Path, mpl_cache: Path | None, memory_bytes: int) -> dic
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TMPDIR": str(workdir / ".tmp"),
         "DC_MEMORY_BYTES": str(int(memory_bytes)),
+        "DC_KERNEL_TAG": tag,
     }
     (workdir / ".tmp").mkdir(exist_ok=True)
     if mpl_cache is not None:  # a private copy of the font cache: fast start, nothing shared
@@ -90,6 +109,7 @@ class StudentKernel:
         self.startup_timeout = startup_timeout
         self._private = Path(tempfile.mkdtemp(prefix="dc-kernel-"))
         self._token = "\x00dc-rpc:" + os.urandom(8).hex() + ":"
+        self.tag = os.urandom(8).hex()  # marks every process this kernel starts (see `sweep`)
         self.km: KernelManager | None = None
         self.kc = None
         self.rpc: Callable[[dict], dict] | None = None  # answers proxy requests (set by the grader)
@@ -112,7 +132,7 @@ class StudentKernel:
         ksm = KernelSpecManager(kernel_dirs=[str(self._private / "kernels")], ensure_native_kernel=False)
         self.km = KernelManager(kernel_name="dc-student", kernel_spec_manager=ksm)
         self._log = open(self.workdir / ".kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
-        self.km.start_kernel(cwd=str(self.workdir), env=_kernel_env(self.workdir, self.mpl_cache, self.memory_bytes),
+        self.km.start_kernel(cwd=str(self.workdir), env=_kernel_env(self.workdir, self.mpl_cache, self.memory_bytes, self.tag),
                              stdout=self._log, stderr=self._log)
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
@@ -145,13 +165,14 @@ class StudentKernel:
             shutil.rmtree(self._private, ignore_errors=True)
 
     def _kill_group(self) -> None:
-        """Kill the kernel and anything it started (it runs in a session of its own)."""
+        """Kill the kernel and anything it started (its session, and detached processes with its tag)."""
         pid = self.pid
         if pid:
             try:
                 os.killpg(os.getpgid(pid), signal.SIGKILL)
             except (ProcessLookupError, PermissionError, OSError):
                 pass
+        sweep(self.tag)
 
     @property
     def pid(self) -> int | None:

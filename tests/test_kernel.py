@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from pathlib import Path
 
 from autograder import wire
 from autograder.kernel import KernelLost, StudentError, StudentKernel
@@ -165,3 +166,29 @@ def test_proxies_bind_through_the_students_own_signature(kernel):
     finally:
         kernel.remove_proxies()
     assert set(seen) == {"a", "b"}
+
+
+def test_detached_processes_die_with_the_kernel(tmp_path):
+    """A daemon that leaves the kernel's session (setsid + double fork) cannot outlive grading."""
+    import os
+    import time
+
+    k = StudentKernel(tmp_path)
+    k.start()
+    pidfile = tmp_path / "daemon.pid"
+    code = ("import os, time\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            f"        open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+            "        while True: time.sleep(1)\n"
+            "    os._exit(0)\n"
+            "time.sleep(1)")
+    assert k.execute(code, 20).status == "ok"
+    pid = int(pidfile.read_text())
+    os.kill(pid, 0)  # alive
+    k.shutdown()
+    time.sleep(0.2)
+    status = Path(f"/proc/{pid}/status")
+    # gone, or a zombie waiting for init to reap it
+    assert not status.exists() or "\nState:\tZ" in status.read_text()
