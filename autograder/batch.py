@@ -161,11 +161,13 @@ def _start(job: Job, assignment: str, cache: Path, limit: float, scratch: Path, 
     plan_file.write_text(json.dumps(job.plan))
     job.result_file.unlink(missing_ok=True)
     log = open(scratch / f"{job.result_file.stem}.log", "ab")
+    tmp = scratch / f"{job.result_file.stem}.tmp"  # the worker's temporary folders: removed with the batch's,
+    tmp.mkdir(exist_ok=True)                       # even when the worker is killed before it cleans up
     job.proc = subprocess.Popen(
         [sys.executable, "-m", "autograder.worker", assignment, str(job.path), str(job.result_file),
          "--name", job.name, "--plan", str(plan_file), "--mpl-cache", str(cache), "--timeout", str(limit),
          *[arg for key, value in overrides.items() if value is not None for arg in (f"--{key}-timeout", str(value))]],
-        stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+        stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)})
     log.close()
     job.started = time.monotonic()
 
