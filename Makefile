@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-ASSIGNMENTS := hw1_score hw2_ddpm
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Assignments are discovered: one per grading_config/<id>.toml.
+ASSIGNMENTS = $(patsubst grading_config/%.toml,%,$(wildcard grading_config/*.toml))
+# End-to-end grading is split per assignment (xdist groups), so assignments are graded in parallel.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: demo test venv build bench clean
 
@@ -22,12 +24,14 @@ $(STAMP): pyproject.toml
 build: $(STAMP)
 	$(BIN)/diffcourse build
 
-# The bundled notebooks' cells take under 5 s, so the demo uses shorter limits than grading_config's
-# (which leave room for slow student laptops); unchanged submissions are reused from reports/ID/.cache.
+# A representative set per assignment: the reference, the skeleton, two mistakes and a notebook that kills its
+# kernel (the end-to-end tests grade every bundled submission). Unchanged results are reused from reports/ID/.cache.
 demo: build
 	@for a in $(ASSIGNMENTS); do \
-	  $(BIN)/diffcourse grade $$a tests/submissions/$$a --out reports/$$a --workers 2 \
-	    --cell-timeout 20 --call-timeout 5 || exit 1; \
+	  d=reports/demo-in/$$a; rm -rf $$d; mkdir -p $$d; \
+	  cp tests/submissions/$$a/reference.ipynb tests/submissions/$$a/skeleton.ipynb tests/submissions/$$a/hostile_os_exit.ipynb $$d/; \
+	  cp $$(ls tests/submissions/$$a/wrong_*.ipynb | head -n 2) $$d/; \
+	  $(BIN)/diffcourse grade $$a $$d --out reports/$$a --workers 2 --cell-timeout 40 --call-timeout 5 || exit 1; \
 	  echo; \
 	done
 
@@ -35,7 +39,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: build
-	$(BIN)/python -m autograder.bench
+	$(BIN)/python -m autograder.grading.bench
 
 clean:
 	rm -rf dist reports

@@ -59,28 +59,30 @@ def langevin_step(x: torch.Tensor, score: torch.Tensor, step_size: float, noise:
     return x + step_size * score + math.sqrt(2 * step_size) * noise
 
 
-def annealed_langevin(x: torch.Tensor, score_fn, sigmas: torch.Tensor, eps: float, n_steps: int,
+def annealed_langevin(x: torch.Tensor, score_fn, sigmas: torch.Tensor, step_lr: float, n_steps: int,
                       noise: torch.Tensor) -> torch.Tensor:
     """Annealed Langevin dynamics.
 
-    Reference: Song & Ermon 2019, arXiv:1907.05600, Algorithm 1. For each ``sigma_i`` (decreasing):
-    ``alpha_i = eps * sigma_i**2 / sigma_L**2``; repeat ``n_steps`` times
-    ``x <- x + alpha_i / 2 * s(x, sigma_i) + sqrt(alpha_i) * z``. No final denoising step.
+    Reference: Song & Ermon 2019, arXiv:1907.05600, Algorithm 1, whose base step size epsilon is ``step_lr``
+    here (the name in the paper's code). For each ``sigma_i`` (decreasing) the step is
+    ``alpha_i = step_lr * sigma_i**2 / sigma_L**2``; repeat ``n_steps`` times
+    ``x <- x + alpha_i / 2 * s(x, sigma_i) + sqrt(alpha_i) * z``, i.e. ``langevin_step`` with
+    ``step_size = alpha_i / 2``. No final denoising step.
 
     Args:
         x: ``(N, *D)`` initial points.
         score_fn: ``score_fn(x, sigma)`` with ``sigma`` a 0-d tensor.
         sigmas: ``(L,)`` decreasing noise levels.
-        eps: base step size (Python float).
+        step_lr: base step size epsilon (Python float).
         n_steps: Langevin steps per level.
         noise: ``(L, n_steps, *x.shape)``, every Gaussian draw.
     Returns:
         like ``x``.
     """
     for i in range(sigmas.shape[0]):
-        alpha_i = eps * float(sigmas[i]) ** 2 / float(sigmas[-1]) ** 2
+        step_size = step_lr * float(sigmas[i]) ** 2 / float(sigmas[-1]) ** 2 / 2  # alpha_i / 2
         for j in range(n_steps):
-            x = langevin_step(x, score_fn(x, sigmas[i]), alpha_i / 2, noise[i, j])
+            x = langevin_step(x, score_fn(x, sigmas[i]), step_size, noise[i, j])
     return x
 
 

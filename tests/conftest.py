@@ -14,3 +14,35 @@ settings.load_profile("ci")
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """End-to-end tests of one assignment share one xdist group (one worker grades it once), and different
+    assignments go to different groups, so `--dist loadgroup` grades assignments in parallel."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "graded" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{callspec.params['graded']}"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The error / bound margins of tests/test_checks.py: correct implementations low, mistakes high."""
+    rows = [value for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+            for key, value in getattr(report, "user_properties", []) if key == "margin"]
+    if not rows:
+        return
+    terminalreporter.section("hidden-check margins: largest error / bound (correct <= 0.1, mistakes >= 10)")
+    for kind in ("correct", "mistake"):
+        picked = sorted((r for r in rows if r[0] == kind), key=lambda r: r[3], reverse=(kind == "correct"))
+        if picked:
+            worst = picked[0]
+            terminalreporter.write_line(f"{kind:8} {len(picked):3} implementations; "
+                                        f"{'worst' if kind == 'correct' else 'weakest'}: {worst[3]:.3g} "
+                                        f"({worst[1]}: {worst[2]})")
+    for kind, assignment, name, ratio in sorted(rows, key=lambda r: (r[1], r[0], r[2])):
+        shown = "structural" if ratio == float("inf") else f"{ratio:.3g}"
+        terminalreporter.write_line(f"  {assignment:<10} {kind:<8} {name[:60]:<60} {shown:>10}")

@@ -1,106 +1,92 @@
-"""An in-process stand-in for the student's kernel, to test the hidden checks quickly.
+"""An in-process stand-in for the student's kernel, to run the hidden checks quickly on many implementations.
 
-It runs the real bridge code (`autograder/kernel_side.py`) on a dict of Python functions, so the
-checks see exactly what they would see across the process boundary (arrays in, arrays out), minus
-the process. Used to run many correct and mutated implementations through every check in seconds.
+It runs the real bridge (`autograder.boundary.bridge.handle`) and the real codec on a namespace of Python
+functions, so the checks see exactly what they would see across the process boundary (arrays in, arrays
+out, stand-ins answered by the grader), minus the process.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 import types
-from pathlib import Path
+from dataclasses import dataclass
 
-from autograder import wire
-from autograder.engine import Limits
-from autograder.framework import CheckFailed, Student
-from autograder.kernel import StudentError
-
-_BRIDGE_SRC = (Path(__file__).resolve().parents[1] / "autograder" / "kernel_side.py").read_text()
-
-
-def _bridge() -> types.ModuleType:
-    module = types.ModuleType("_dc_bridge_test")
-    exec(compile(_BRIDGE_SRC, "_dc_bridge", "exec"), module.__dict__)
-    return module
+from autograder.boundary import bridge, codec
+from autograder.boundary.kernel import CallTimeout, StandIns, reply_from
+from autograder.build.support import support_source
+from autograder.checks.compare import CheckFailed, observe
+from autograder.checks.framework import Student
+from autograder.course import Limits
 
 
 class InProcessKernel:
-    """Implements the part of `StudentKernel` the checks use: call, install_proxies, remove_proxies."""
+    """The part of `StudentKernel` the checks use (`call`, `standins`), on a dict of functions."""
 
     def __init__(self, namespace: dict):
         self.ns = namespace  # the functions' own globals: replacing a name here is what a notebook sees
-        self.bridge = _bridge()
-        self.helpers: dict = {}
-        self._saved: dict = {}
+        self.standins = StandIns()
 
-    def call(self, name, spec, arrays, timeout):
-        fn = self.ns.get(name)
-        if fn is None:
-            raise StudentError(f"raised NameError: the notebook defines no function named {name!r}")
-        try:
-            result = self.bridge.invoke(fn, self.bridge._build_args(spec, wire.decode(wire.encode(arrays))))
-        except Exception as err:  # noqa: BLE001
-            raise StudentError(f"raised {type(err).__name__}: {err}") from None
-        try:
-            return wire.decode(self.bridge._encode_arrays(self.bridge._to_arrays(result)))
-        except (TypeError, ValueError) as err:
-            raise StudentError(str(err)) from None
-
-    def install_proxies(self, helpers):
-        for name in helpers:
-            params, ref = self.helpers[name]
-            self._saved.setdefault(name, self.ns.get(name))
-
-            def proxy(*args, _params=params, _ref=ref, _original=self._saved[name], **kwargs):
-                return _ref(**self.bridge._bind_like(_original, _params, args, kwargs))
-
-            self.ns[name] = proxy
-
-    def remove_proxies(self):
-        for name, fn in self._saved.items():
-            self.ns[name] = fn
-        self._saved.clear()
+    def call(self, name, kwargs, *, timeout, grads=()):
+        spec, arrays = codec.encode_args(kwargs)
+        request = {"op": "call", "name": name, "spec": spec, "grads": list(grads),
+                   "standins": self.standins.contracts()}
+        header, payload = bridge.handle(self.ns, request, codec.pack(arrays), self.standins.answer)
+        if header.get("interrupted"):
+            raise CallTimeout(f"{name} was interrupted")
+        return reply_from(header, payload)
 
 
-def notebook_namespace(source: str) -> dict:
+def support_modules(assignment) -> None:
+    """Make the assignment's student support modules (toy.py) importable, as they are in the student folder."""
+    for name in assignment.config.support_files:
+        module = types.ModuleType(name[:-3])
+        exec(compile(support_source(name), name, "exec"), module.__dict__)
+        sys.modules[name[:-3]] = module
+
+
+def namespace(source: str) -> dict:
     """Execute notebook-like source in a fresh namespace (as the student's kernel would)."""
     ns: dict = {"__name__": "__student__"}
     exec(compile(source, "<student>", "exec"), ns)
     return ns
 
 
-def failures(suite, namespace: dict) -> dict[str, list[str]]:
-    """Messages of the failing checks, by question (for readable test failures)."""
-    kernel = InProcessKernel(namespace)
+@dataclass
+class Outcome:
+    question: str
+    check: str
+    hidden: bool
+    passed: bool
+    message: str
+    ratio: float  # the largest error / bound seen in any comparison of this check (inf: a structural failure)
+
+
+def run_checks(suite, ns: dict) -> list[Outcome]:
+    """Every automatically graded check of `suite` on the functions in `ns`."""
+    kernel = InProcessKernel(ns)
     student = Student(kernel, Limits().call)
-    out: dict[str, list[str]] = {}
+    out = []
     for q in suite.auto_questions():
         for check in q.checks:
-            kernel.helpers = check.helpers
-            try:
-                if check.helpers:
-                    kernel.install_proxies({k: v[0] for k, v in check.helpers.items()})
-                check.run(student)
-            except CheckFailed as err:
-                out.setdefault(q.name, []).append(f"{check.name}: {err}")
-            finally:
-                if check.helpers:
-                    kernel.remove_proxies()
+            with observe() as seen, kernel.standins.active(check.standins):
+                try:
+                    check.run(student)
+                    passed, message = True, "passed"
+                except CheckFailed as err:
+                    passed, message = False, str(err)
+            ratios = [r for _, r in seen]
+            ratio = max(ratios) if ratios else (0.0 if passed else math.inf)
+            if not passed and not any(r > 1 for r in ratios):
+                ratio = math.inf  # failed on shape, dtype, type or an exception: no near miss possible
+            out.append(Outcome(q.name, check.name, check.hidden, passed, message, ratio))
     return out
 
 
-
-def apply_edits(source: str, edits) -> str:
-    """`source` with each (old, new) replacement applied; every `old` must occur."""
-    for old, new in edits:
-        assert old in source, f"edit target not found: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
-def assert_caught_on_its_question_only(suite, source: str, question: str) -> None:
-    """The mistake in `source` fails `question` only, and at least one hidden check of it catches it."""
-    failed = failures(suite, notebook_namespace(source))
-    assert set(failed) == {question}, failed
-    hidden = {c.name for c in suite.questions[question].checks if c.hidden}
-    assert any(msg.split(":")[0] in hidden for msg in failed[question]), failed
+def failures(outcomes: list[Outcome]) -> dict[str, list[str]]:
+    """Messages of the failing checks, by question (for readable test failures)."""
+    out: dict[str, list[str]] = {}
+    for o in outcomes:
+        if not o.passed:
+            out.setdefault(o.question, []).append(f"{o.check}: {o.message}")
+    return out

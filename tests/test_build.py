@@ -9,14 +9,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignments import ASSIGNMENTS
+from autograder import course
 from autograder.build import build_assignment, manifest
 from autograder.checks import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+@pytest.fixture(scope="module", params=course.assignment_ids())
 def fresh_build(request, tmp_path_factory):
     assignment = request.param
     tmp = tmp_path_factory.mktemp(f"build-{assignment}")
@@ -68,7 +68,7 @@ def test_autograder_zip_carries_the_hidden_checks(fresh_build):
     assert f"source/autograder/checks/{assignment}.py" in names
     assert "source/course_core/ddpm.py" in names
     assert f"source/grading_config/{assignment}.toml" in names
-    assert "python -m autograder.gradescope" in run
+    assert "python -m autograder.reports.gradescope" in run
 
 
 def test_build_is_deterministic(fresh_build, tmp_path):
@@ -76,3 +76,14 @@ def test_build_is_deterministic(fresh_build, tmp_path):
     build_assignment(assignment=assignment, force=True, student_target=tmp_path / "student", dist=tmp_path / "dist")
     assert manifest(tmp_path / "student") == manifest(student)
     assert (tmp_path / "dist" / zip_path.name).read_bytes() == zip_path.read_bytes()
+
+
+def test_committed_example_submissions_are_current(fresh_build):
+    """tests/submissions/<id>/ is what make_submissions.py writes from examples.py and the student notebook."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "submissions"))
+    from make_submissions import stale_files
+
+    assignment, _, _ = fresh_build
+    assert stale_files(assignment) == [], "run .venv/bin/python tests/submissions/make_submissions.py and commit"

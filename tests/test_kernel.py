@@ -1,16 +1,18 @@
 """The grading boundary: the student's kernel is a separate process that cannot reach the reference code,
-and nothing it sends back is trusted."""
+is called through the bridge, and nothing it sends back is trusted."""
 
-import base64
 import io
-import json
+import time
 
 import numpy as np
+import psutil
 import pytest
-from pathlib import Path
+import torch
 
-from autograder import wire
-from autograder.kernel import KernelLost, StudentError, StudentKernel
+from autograder.boundary import codec
+from autograder.boundary.kernel import BridgeUnavailable, CallTimeout, KernelLost, StudentError, StudentKernel
+from autograder.checks.compare import CheckFailed, assert_close
+from autograder.checks.framework import Student
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,9 @@ def _run(kernel, code, timeout=30):
 
 
 def test_reference_and_grader_are_unreachable(kernel):
+    """Neither package imports, and no sys.path entry outside site-packages holds them."""
     out = _run(kernel, "\n".join([
-        "import importlib, sys",
+        "import importlib, os, site, sys",
         "hits = []",
         "for name in ['course_core', 'course_core.ddpm', 'autograder', 'autograder.checks.hw2_ddpm']:",
         "    try:",
@@ -37,10 +40,13 @@ def test_reference_and_grader_are_unreachable(kernel):
         "    except ImportError:",
         "        pass",
         "print('reachable:', hits)",
-        "print([p for p in sys.path if p.endswith('main') or 'course_core' in p])",
+        "sites = {os.path.realpath(p) for p in site.getsitepackages()}",
+        "holders = [p for p in sys.path if p and os.path.realpath(p) not in sites",
+        "           and any(os.path.exists(os.path.join(p, k, '__init__.py')) for k in ('course_core', 'autograder'))]",
+        "print('holders:', holders)",
     ]))
     assert "reachable: []" in out
-    assert "[]" in out.splitlines()[1]
+    assert "holders: []" in out
 
 
 def test_student_folder_is_importable(kernel):
@@ -48,75 +54,149 @@ def test_student_folder_is_importable(kernel):
     assert "42" in _run(kernel, "import helper_mod; print(helper_mod.VALUE)")
 
 
-def test_call_round_trip_and_scalars(kernel):
-    _run(kernel, "import torch\ndef f(x, k):\n    return x * k, x.sum()")
-    out = kernel.call("f", {"x": {"kind": "array", "key": "x"}, "k": {"kind": "value", "value": 3}},
-                      {"x": np.arange(3.0)}, 10)
-    np.testing.assert_array_equal(out["out0"], [0.0, 3.0, 6.0])
-    assert out["out1"].shape == ()  # a 0-d tensor stays 0-d
+def test_call_round_trip_and_output_kinds(kernel):
+    _run(kernel, "import torch\ndef f(x, k):\n    return x * k, x.sum(), 3.5")
+    reply = kernel.call("f", {"x": torch.arange(3.0), "k": 3}, timeout=10)
+    np.testing.assert_array_equal(reply.outputs[0].numpy(), [0.0, 3.0, 6.0])
+    assert reply.outputs[1].shape == ()  # a 0-d tensor stays 0-d
+    assert [m["kind"] for m in reply.meta] == ["tensor", "tensor", "number"]
+    assert reply.mutated == []
 
 
-def test_monkeypatching_numpy_or_torch_in_the_kernel_changes_nothing_here(kernel):
-    _run(kernel, "import numpy, torch\nnumpy.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True")
-    assert not np.allclose([0.0], [1.0])
+def test_patching_the_kernels_libraries_changes_nothing_in_the_grader(tmp_path):
+    """A notebook that makes every comparison in its own kernel succeed still fails the grader's check, and
+    its in-place changes are still seen."""
+    kernel = StudentKernel(tmp_path)
+    kernel.start()
+    _run(kernel, "import numpy, torch\nnumpy.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True\n"
+                 "torch.equal = lambda *a, **k: True\ntorch.Tensor.__eq__ = lambda self, other: True\n"
+                 "def shifted(x):\n    return x + 1\ndef scale(x):\n    return x.mul_(2)")
+    try:
+        x = torch.zeros(2, dtype=torch.float64)
+        with pytest.raises(CheckFailed, match="wrong value"):
+            assert_close(Student(kernel, 10)("shifted", x=x), x, "shifted")
+        assert kernel.call("scale", {"x": torch.ones(3)}, timeout=10).mutated == ["x"]
+    finally:
+        kernel.shutdown()
 
 
 def test_errors_are_reported_not_raised_here(kernel):
     _run(kernel, "def boom(x):\n    raise ValueError('bad input')")
     with pytest.raises(StudentError, match="ValueError: bad input"):
-        kernel.call("boom", {"x": {"kind": "value", "value": 1}}, {}, 10)
+        kernel.call("boom", {"x": 1}, timeout=10)
     with pytest.raises(StudentError, match="no function named"):
-        kernel.call("missing", {}, {}, 10)
+        kernel.call("missing", {}, timeout=10)
     _run(kernel, "def obj(x):\n    return 'a string'")
     with pytest.raises(StudentError, match="str"):
-        kernel.call("obj", {"x": {"kind": "value", "value": 1}}, {}, 10)
+        kernel.call("obj", {"x": 1}, timeout=10)
 
 
 def test_pickles_are_never_loaded():
     buf = io.BytesIO()
     np.savez(buf, out0=np.array([object()], dtype=object))
-    with pytest.raises(ValueError):
-        wire.decode(base64.b64encode(buf.getvalue()).decode())
-    with pytest.raises(ValueError):
-        wire.decode("not base64 !!")
+    with pytest.raises(codec.WireError):
+        codec.unpack(buf.getvalue())
+    with pytest.raises(codec.WireError):
+        codec.unpack(b"not an archive")
 
 
-def test_forged_result_payload_is_checked(kernel):
-    """A function that publishes its own 'result' cannot smuggle objects through."""
+def test_a_forged_message_on_the_bridge_is_not_taken_for_the_answer(kernel):
+    """A function that writes its own 'result' on the bridge's socket does not change what the grader reads."""
     _run(kernel, "\n".join([
-        "from IPython.display import publish_display_data",
+        "import _dc_bridge, _dc_codec, torch",
         "def forge(x):",
-        "    publish_display_data({'application/x-diffcourse-result+json': {'ok': True, 'arrays': 'Zm9v'}})",
-        "    raise SystemExit",
+        "    meta, arrays = _dc_codec.encode_outputs(torch.full((2,), 99.0))",
+        "    _dc_bridge.send(_dc_bridge.CONN, {'op': 'result', 'id': 'forged', 'ok': True, 'outputs': meta,",
+        "                                      'mutated': []}, _dc_codec.pack(arrays))",
+        "    return x * 2",
     ]))
-    with pytest.raises(StudentError):
-        kernel.call("forge", {"x": {"kind": "value", "value": 1}}, {}, 10)
+    reply = kernel.call("forge", {"x": torch.ones(2)}, timeout=10)
+    np.testing.assert_array_equal(reply.outputs[0].numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(kernel.call("forge", {"x": torch.ones(2)}, timeout=10).outputs[0].numpy(), [2.0, 2.0])
 
 
-def test_infinite_loop_times_out_and_the_kernel_survives(kernel):
-    _run(kernel, "def spin(x):\n    while True:\n        pass")
-    with pytest.raises(KernelLost, match="did not return"):
-        kernel.call("spin", {"x": {"kind": "value", "value": 1}}, {}, 1.5)
+def test_an_infinite_loop_is_interrupted_and_the_kernel_keeps_serving(kernel):
+    _run(kernel, "def spin(x):\n    while True:\n        pass\ndef ok(x):\n    return x")
+    began = time.monotonic()
+    with pytest.raises(CallTimeout, match="did not return"):
+        kernel.call("spin", {"x": 1}, timeout=1.5)
+    assert time.monotonic() - began < 5
+    assert kernel.call("ok", {"x": torch.ones(1)}, timeout=10).outputs[0].item() == 1.0
     assert "alive" in _run(kernel, "print('alive')")
 
 
-def test_input_does_not_hang(kernel):
-    assert "got ''" in _run(kernel, "print('got', repr(input('name? ')))", timeout=10)
+def test_input_in_a_cell_raises_instead_of_hanging(kernel):
+    run = kernel.execute("input('name? ')", 10)
+    assert run.status == "error" and "Stdin" in run.error
 
 
-def test_proxies_are_answered_by_the_grader(kernel):
+def test_mutated_inputs_are_reported(kernel):
+    _run(kernel, "def scale(x):\n    x.mul_(2)\n    return x\ndef fresh(x):\n    return x * 2")
+    assert kernel.call("scale", {"x": torch.ones(3)}, timeout=10).mutated == ["x"]
+    assert kernel.call("fresh", {"x": torch.ones(3)}, timeout=10).mutated == []
+
+
+def test_loss_gradients_come_back_and_detached_losses_are_named(kernel):
+    model = codec.TestModel(W=torch.eye(2), b=torch.zeros(2), c=torch.ones(2), A=torch.eye(2))
+    _run(kernel, "import torch\ndef loss(m, x):\n    return (m(x, 0.5) ** 2).mean()\n"
+                 "def number(m, x):\n    return loss(m, x).item()\n"
+                 "def frozen(m, x):\n    with torch.no_grad():\n        return loss(m, x)")
+    x = torch.tensor([[1.0, -2.0]], dtype=torch.float64)
+    reply = kernel.call("loss", {"m": model, "x": x}, timeout=10, grads=("m",))
+    want = model.copy().requires_grad_(True)
+    expected = torch.autograd.grad((want(x, 0.5) ** 2).mean(), [want.W])[0]
+    torch.testing.assert_close(reply.grads["m.W"], expected)
+    assert reply.grads_error is None
+    assert kernel.call("number", {"m": model, "x": x}, timeout=10, grads=("m",)).meta[0]["kind"] == "number"
+    assert "no_grad" in kernel.call("frozen", {"m": model, "x": x}, timeout=10, grads=("m",)).grads_error
+
+
+def test_standins_are_answered_by_the_grader_and_removed_after(kernel):
     _run(kernel, "import torch\ndef helper(a, b):\n    return a - b\ndef outer(a, b):\n    return helper(a, b) * 2")
-    kernel.rpc = lambda req: {"ok": True, "arrays": wire.encode({"out0": np.array([100.0])})}
-    kernel.install_proxies({"helper": ["a", "b"]})
-    try:
-        out = kernel.call("outer", {"a": {"kind": "array", "key": "a"}, "b": {"kind": "array", "key": "b"}},
-                          {"a": np.array([1.0]), "b": np.array([2.0])}, 10)
-    finally:
-        kernel.remove_proxies()
-    np.testing.assert_array_equal(out["out0"], [200.0])
-    out = kernel.call("outer", {"a": {"kind": "array", "key": "a"}, "b": {"kind": "array", "key": "b"}},
-                      {"a": np.array([1.0]), "b": np.array([2.0])}, 10)
-    np.testing.assert_array_equal(out["out0"], [-2.0])  # the student's own helper is back
+
+    def helper(a, b):
+        return torch.full_like(a, 100.0)
+
+    args = {"a": torch.tensor([1.0]), "b": torch.tensor([2.0])}
+    with kernel.standins.active({"helper": helper}):
+        assert kernel.call("outer", args, timeout=10).outputs[0].item() == 200.0
+    assert kernel.call("outer", args, timeout=10).outputs[0].item() == -2.0  # the student's own helper is back
+
+
+def test_standins_bind_by_name_whatever_the_students_parameter_order(kernel):
+    """A helper written (x_t, x0) while the contract says (x0, x_t) gets the right tensors whether the student
+    calls it by keyword or positionally in their own order."""
+    _run(kernel, "import torch\n"
+                 "def post(x_t, x0, t):\n    return x0\n"
+                 "def by_name(a, b):\n    return post(x0=a, x_t=b, t=0)\n"
+                 "def by_position(a, b):\n    return post(b, a, 0)")
+    seen = {}
+
+    def post(x0, x_t, t):
+        seen.update(x0=x0.item(), x_t=x_t.item(), t=t)
+        return x0
+
+    with kernel.standins.active({"post": post}):
+        for caller in ("by_name", "by_position"):
+            seen.clear()
+            out = kernel.call(caller, {"a": torch.tensor([1.0]), "b": torch.tensor([2.0])}, timeout=10)
+            assert seen == {"x0": 1.0, "x_t": 2.0, "t": 0}, caller
+            assert out.outputs[0].item() == 1.0
+
+
+def test_a_model_passed_on_to_a_standin_arrives_as_the_same_model(kernel):
+    """The test model crosses both ways: the grader's stand-in gets a model it can call, equal to the original."""
+    model = codec.TestModel(W=torch.eye(2) * 0.5, b=torch.ones(2), c=torch.zeros(2), A=torch.eye(2), E=torch.ones(3, 2))
+    _run(kernel, "def apply(m, x, y):\n    return m(x, 0, y)\ndef outer(m, x, y):\n    return apply(m, x, y) + 1")
+
+    def apply(m, x, y):
+        assert isinstance(m, codec.TestModel)
+        return m(x, 0, y)
+
+    x, y = torch.tensor([[1.0, -1.0]], dtype=torch.float64), torch.tensor([2])
+    with kernel.standins.active({"apply": apply}):
+        got = kernel.call("outer", {"m": model, "x": x, "y": y}, timeout=10).outputs[0]
+    torch.testing.assert_close(got, model(x, 0, y) + 1)
 
 
 def test_os_exit_is_kernel_lost_and_restart_works(tmp_path):
@@ -124,18 +204,27 @@ def test_os_exit_is_kernel_lost_and_restart_works(tmp_path):
     k.start()
     try:
         k.execute("def die(x):\n    import os\n    os._exit(3)", 10)
+        began = time.monotonic()
         with pytest.raises(KernelLost, match="died"):
-            k.call("die", {"x": {"kind": "value", "value": 1}}, {}, 10)
+            k.call("die", {"x": 1}, timeout=10)
+        assert time.monotonic() - began < 3  # noticed at once, not at the time limit
         k.restart()
-        assert k.execute("print(json_ok := 1)", 10).status == "ok"
+        assert k.execute("print(1)", 10).status == "ok"
     finally:
         k.shutdown()
 
 
-def test_spec_is_plain_json():
-    # what crosses to the kernel is JSON and npz, never pickle
-    spec = {"x": {"kind": "array", "key": "x"}}
-    assert json.loads(json.dumps(spec)) == spec
+def test_a_notebook_that_breaks_the_bridge_fails_fast(tmp_path):
+    k = StudentKernel(tmp_path)
+    k.start()
+    try:
+        k.execute("import sys\nsys.modules['_dc_bridge'] = None\ndef f(x):\n    return x", 10)
+        began = time.monotonic()
+        with pytest.raises(BridgeUnavailable):
+            k.call("f", {"x": 1}, timeout=10)
+        assert time.monotonic() - began < 10
+    finally:
+        k.shutdown()
 
 
 def test_runaway_allocation_fails_inside_the_kernel(tmp_path):
@@ -149,30 +238,8 @@ def test_runaway_allocation_fails_inside_the_kernel(tmp_path):
         k.shutdown()
 
 
-def test_proxies_bind_through_the_students_own_signature(kernel):
-    """A helper with renamed parameters, called by keyword, still reaches the stand-in correctly."""
-    _run(kernel, "import torch\ndef helper(first, second=5.0):\n    return first\n"
-                 "def outer(a):\n    return helper(second=torch.ones(1), first=a)")
-    seen = {}
-
-    def rpc(req):
-        seen.update(req["spec"])
-        return {"ok": True, "arrays": wire.encode({"out0": np.array([7.0])})}
-
-    kernel.rpc = rpc
-    kernel.install_proxies({"helper": ["a", "b"]})
-    try:
-        kernel.call("outer", {"a": {"kind": "array", "key": "a"}}, {"a": np.array([1.0])}, 10)
-    finally:
-        kernel.remove_proxies()
-    assert set(seen) == {"a", "b"}
-
-
 def test_detached_processes_die_with_the_kernel(tmp_path):
     """A daemon that leaves the kernel's session (setsid + double fork) cannot outlive grading."""
-    import os
-    import time
-
     k = StudentKernel(tmp_path)
     k.start()
     pidfile = tmp_path / "daemon.pid"
@@ -185,10 +252,9 @@ def test_detached_processes_die_with_the_kernel(tmp_path):
             "    os._exit(0)\n"
             "time.sleep(1)")
     assert k.execute(code, 20).status == "ok"
-    pid = int(pidfile.read_text())
-    os.kill(pid, 0)  # alive
+    daemon = psutil.Process(int(pidfile.read_text()))
+    assert daemon.is_running() and daemon.status() != psutil.STATUS_ZOMBIE
     k.shutdown()
     time.sleep(0.2)
-    status = Path(f"/proc/{pid}/status")
     # gone, or a zombie waiting for init to reap it
-    assert not status.exists() or "\nState:\tZ" in status.read_text()
+    assert not daemon.is_running() or daemon.status() == psutil.STATUS_ZOMBIE

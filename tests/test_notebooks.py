@@ -8,14 +8,16 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.assignments import ASSIGNMENTS, master_notebook
+from autograder import course
 from autograder.checks import load_suite
+
+ASSIGNMENTS = course.assignment_ids()
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _questions(assignment):
-    nb = nbformat.read(master_notebook(assignment), as_version=4)
+    nb = nbformat.read(course.get(assignment).master, as_version=4)
     out = {}
     for cell in nb.cells:
         if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):

@@ -5,7 +5,7 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.submission import BadSubmission, find_submissions, load_notebook
+from autograder.grading.submission import BadSubmission, find_submissions, load_notebook
 
 
 def _nb(source="x = 1"):

@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from course_core import toy  # noqa: E402
+from autograder.build.support import support_source  # noqa: E402
+from course_core import ddpm, toy  # noqa: E402
 from course_core.gmm import GaussianMixture  # noqa: E402
 from course_core.score import dsm_loss  # noqa: E402
 
@@ -28,20 +29,40 @@ def _one_thread():
         torch.set_num_threads(n)
 
 ROOT = Path(__file__).resolve().parents[1]
-TOY_SOURCE = (ROOT / "course_core" / "toy.py").read_text()
+TOY_SOURCE = support_source("toy.py")  # the student's copy: course_core/toy.py with the shipped functions inlined
 
 
-def test_toy_imports_only_torch_numpy_matplotlib():
-    allowed = {"torch", "numpy", "matplotlib"}
+def test_student_toy_imports_only_torch_numpy_matplotlib():
+    allowed = {"torch", "numpy", "matplotlib", "math"}
     for node in ast.walk(ast.parse(TOY_SOURCE)):
         if isinstance(node, ast.Import):
             roots = {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import in toy.py"
+            assert node.level == 0, "relative import in the student's toy.py"
             roots = {node.module.split(".")[0]}
         else:
             continue
         assert roots <= allowed, f"toy.py imports {roots - allowed}"
+
+
+def test_student_toy_carries_the_references_decoder():
+    """The decoder students use is the reference's own function, inlined by the build (one definition)."""
+    module = {}
+    exec(compile(TOY_SOURCE, "toy.py", "exec"), module)
+    x = torch.linspace(-1, 1, 256, dtype=torch.float64)[None]
+    mean, log_scale = torch.full_like(x, 0.1), torch.full_like(x, -2.0)
+    assert torch.equal(module["discretized_gaussian_log_likelihood"](x, mean, log_scale),
+                       ddpm.discretized_gaussian_log_likelihood(x, mean, log_scale))
+    assert toy.discretized_gaussian_log_likelihood is ddpm.discretized_gaussian_log_likelihood
+
+
+def test_a_support_module_that_imports_the_course_is_refused(tmp_path, monkeypatch):
+    from autograder.build import support
+
+    (tmp_path / "bad.py").write_text("from .ddpm import q_sample\n")  # not marked `# shipped`
+    monkeypatch.setattr(support, "course_core_dir", lambda: tmp_path)
+    with pytest.raises(support.SupportError, match="would not work"):
+        support.support_source("bad.py")
 
 
 def test_toy_contains_no_reference_solution():
@@ -82,8 +103,7 @@ def test_quantize_snaps_to_the_256_level_grid():
 
 @pytest.mark.parametrize("s", [torch.arange(5), torch.linspace(0.01, 10.0, 5, dtype=torch.float64)])
 def test_time_mlp_shapes_and_dtypes(s):
-    torch.manual_seed(0)
-    model = toy.TimeMLP()
+    model = toy.TimeMLP(generator=torch.Generator().manual_seed(0))
     assert all(p.dtype == torch.float32 for p in model.parameters())
     for dtype in (torch.float32, torch.float64):
         out = model(torch.zeros(5, 2, dtype=dtype), s)
@@ -104,12 +124,11 @@ def _ddpm_loss(alpha_bar):
 def test_train_learns_the_ring_with_l_simple():
     """1500 Adam steps (about 3 s on one core): the loss falls by more than 2x and the learned eps at a mid-range
     step is close to the exact one of the noised ring, eps* = -sqrt(1 - alpha_bar) * score_t."""
-    torch.manual_seed(0)  # parameter initialisation only; every draw in train() uses the generator
     g = torch.Generator().manual_seed(0)
     w, m, c = toy.ring_mixture()
     data = toy.sample_mixture(w, m, c, 8192, generator=g).float()
     alpha_bar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000, dtype=torch.float64), 0)
-    model = toy.TimeMLP()
+    model = toy.TimeMLP(generator=g)
     with _one_thread():
         history = toy.train(model, _ddpm_loss(alpha_bar), data, steps=1500, batch_size=256, lr=2e-3, generator=g)
     assert len(history) == 1500 and all(math.isfinite(h) for h in history)
@@ -141,8 +160,7 @@ def test_train_with_float_noise_levels_dsm():
                         torch.randn(x0.shape, generator=generator, dtype=x0.dtype))
 
     with _one_thread():
-        torch.manual_seed(0)
-        model = toy.TimeMLP()
+        model = toy.TimeMLP(generator=g)
         toy.train(model, loss_fn, data, steps=1000, batch_size=256, lr=2e-3, generator=g)
     gmm = GaussianMixture(w, m, c)
     x0 = gmm.sample(4000, generator=g)
@@ -155,14 +173,33 @@ def test_train_with_float_noise_levels_dsm():
         assert learned - exact < 0.5 * (1.0 - exact), (sig, learned, exact)
 
 
-def test_train_is_reproducible_given_generator_and_init():
+def test_train_is_reproducible_given_the_generator():
     data = torch.linspace(-1, 1, 64).reshape(32, 2)
     runs = []
     for _ in range(2):
-        torch.manual_seed(0)
-        runs.append(toy.train(toy.TimeMLP(), _ddpm_loss(torch.linspace(0.99, 0.1, 10, dtype=torch.float64)), data,
-                              steps=5, batch_size=8, lr=1e-3, generator=torch.Generator().manual_seed(3)))
+        g = torch.Generator().manual_seed(3)
+        runs.append(toy.train(toy.TimeMLP(generator=g), _ddpm_loss(torch.linspace(0.99, 0.1, 10, dtype=torch.float64)),
+                              data, steps=5, batch_size=8, lr=1e-3, generator=g))
     assert runs[0] == runs[1]
+
+
+def test_time_mlp_initialises_from_its_generator_only():
+    """The same generator seed gives the same parameters, the global RNG is untouched, and the initial
+    weights follow nn.Linear's law (uniform in +-1/sqrt(fan_in)); without a generator it refuses."""
+    state = torch.random.get_rng_state()
+    a = toy.TimeMLP(generator=torch.Generator().manual_seed(5))
+    b = toy.TimeMLP(generator=torch.Generator().manual_seed(5))
+    c = toy.TimeMLP(generator=torch.Generator().manual_seed(6))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
+        assert torch.equal(pa, pb) and not torch.equal(pa, pc)
+    for layer in (m for m in a.net if isinstance(m, torch.nn.Linear)):
+        bound = 1 / math.sqrt(layer.in_features)
+        w = layer.weight.detach()
+        assert w.abs().max() <= bound and w.abs().max() > 0.9 * bound  # uniform up to the bound
+        assert abs(w.mean().item()) < 0.1 * bound
+    with pytest.raises(TypeError):
+        toy.TimeMLP()
 
 
 def test_plots_return_axes():

@@ -1,14 +1,44 @@
 """Toy 2-D data, a small time-conditioned MLP, a training loop and plots.
 
-Student support module: the build copies this file next to each student notebook, so it imports only
-torch, numpy and matplotlib (never another ``course_core`` module) and contains no reference solution.
+Student support module: the build writes it next to each student notebook, with the source of every
+function imported from ``course_core`` on a line marked ``# shipped`` inlined in place of the import (so
+the student's copy imports only torch, numpy and matplotlib). It contains no reference solution.
 
 Shapes: points are ``(n, d)`` (``d = 2`` for the ring); a mixture is ``weights (K,)``, ``means (K, d)``,
 ``covs (K, d, d)``.
 """
+import math
+
 import numpy as np
 import torch
 from torch import nn
+
+# The reference's own function (course_core/ddpm.py), shared by both.
+
+
+def discretized_gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
+    """Log-probability of the 256-level bin containing ``x`` under ``N(mean, exp(log_scale)**2)``.
+
+    Reference: Ho et al. 2020, Eq. (13): bins of half-width 1/255 around each level of ``[-1, 1]``, the edge
+    bins extended to ``-inf`` (``x < -0.999``) and ``+inf`` (``x > 0.999``), as in improved-diffusion's
+    ``discretized_gaussian_log_likelihood``. Uses the exact normal CDF (``torch.special.ndtr``) where Ho's and
+    improved-diffusion's code use a tanh approximation; edge bins use ``log_ndtr``; interior bin probabilities
+    are clamped at 1e-12 before the log, as there.
+
+    Args:
+        x: ``(B, *D)`` on the grid ``-1 + 2k/255``; mean, log_scale: broadcastable to ``x``.
+    Returns:
+        ``(B, *D)`` log-probabilities in nats.
+    """
+    centered = x - mean
+    inv_std = torch.exp(-log_scale)
+    plus_in = inv_std * (centered + 1.0 / 255.0)
+    min_in = inv_std * (centered - 1.0 / 255.0)
+    log_cdf_plus = torch.special.log_ndtr(plus_in)  # log P(X <= upper edge)
+    log_one_minus_cdf_min = torch.special.log_ndtr(-min_in)  # log P(X > lower edge)
+    cdf_delta = torch.special.ndtr(plus_in) - torch.special.ndtr(min_in)
+    log_delta = torch.log(cdf_delta.clamp(min=1e-12))
+    return torch.where(x < -0.999, log_cdf_plus, torch.where(x > 0.999, log_one_minus_cdf_min, log_delta))
 
 __all__ = [
     "ring_mixture",
@@ -72,31 +102,6 @@ def quantize(x: torch.Tensor, lo: float = -1.0, hi: float = 1.0) -> torch.Tensor
     return k / 255 * 2 - 1
 
 
-def discretized_gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
-    """Log-probability of the 256-level bin containing ``x`` under ``N(mean, exp(log_scale)**2)``.
-
-    Reference: Ho et al. 2020, Eq. (13): bins of half-width 1/255 around each level of ``[-1, 1]``, the edge
-    bins extended to ``-inf`` (``x < -0.999``) and ``+inf`` (``x > 0.999``), as in improved-diffusion's
-    ``discretized_gaussian_log_likelihood``. Uses the exact normal CDF (``torch.special.ndtr``) where Ho's and
-    improved-diffusion's code use a tanh approximation; edge bins use ``log_ndtr``; interior bin probabilities
-    are clamped at 1e-12 before the log, as there.
-
-    Args:
-        x: ``(B, *D)`` on the grid ``-1 + 2k/255``; mean, log_scale: broadcastable to ``x``.
-    Returns:
-        ``(B, *D)`` log-probabilities in nats.
-    """
-    centered = x - mean
-    inv_std = torch.exp(-log_scale)
-    plus_in = inv_std * (centered + 1.0 / 255.0)
-    min_in = inv_std * (centered - 1.0 / 255.0)
-    log_cdf_plus = torch.special.log_ndtr(plus_in)  # log P(X <= upper edge)
-    log_one_minus_cdf_min = torch.special.log_ndtr(-min_in)  # log P(X > lower edge)
-    cdf_delta = torch.special.ndtr(plus_in) - torch.special.ndtr(min_in)
-    log_delta = torch.log(cdf_delta.clamp(min=1e-12))
-    return torch.where(x < -0.999, log_cdf_plus, torch.where(x > 0.999, log_one_minus_cdf_min, log_delta))
-
-
 class TimeMLP(nn.Module):
     """MLP ``f(x, s)`` conditioned on a per-sample scalar ``s`` (a step index or a noise level).
 
@@ -105,27 +110,37 @@ class TimeMLP(nn.Module):
     levels ``sigma`` in ``[0.01, 10]`` are resolved. The embedding is concatenated with ``x`` and fed through
     three SiLU hidden layers.
 
-    Parameters are float32; inputs are cast to float32 and the output is cast back to ``x.dtype``.
+    Parameters are float32, initialised as ``nn.Linear`` does (uniform in ``+-1/sqrt(fan_in)``) from
+    ``generator``, never from torch's global RNG; inputs are cast to float32 and the output is cast back to
+    ``x.dtype``.
 
     Args:
         d: data dimension.
         hidden: hidden width.
         emb_dim: embedding size (even).
+        generator: the source of the initial parameters.
     """
 
-    def __init__(self, d: int = 2, hidden: int = 128, emb_dim: int = 32):
+    def __init__(self, d: int = 2, hidden: int = 128, emb_dim: int = 32, *, generator: torch.Generator):
         super().__init__()
         freqs = torch.logspace(-3, 3, emb_dim // 2, dtype=torch.float32)  # (emb_dim/2,)
         self.register_buffer("freqs", freqs)
+        linear = lambda n_in, n_out: nn.utils.skip_init(nn.Linear, n_in, n_out)  # noqa: E731 - no global-RNG init
         self.net = nn.Sequential(
-            nn.Linear(d + 2 * (emb_dim // 2), hidden),
+            linear(d + 2 * (emb_dim // 2), hidden),
             nn.SiLU(),
-            nn.Linear(hidden, hidden),
+            linear(hidden, hidden),
             nn.SiLU(),
-            nn.Linear(hidden, hidden),
+            linear(hidden, hidden),
             nn.SiLU(),
-            nn.Linear(hidden, d),
+            linear(hidden, d),
         )
+        with torch.no_grad():
+            for layer in self.net:
+                if isinstance(layer, nn.Linear):
+                    bound = 1 / math.sqrt(layer.in_features)
+                    layer.weight.uniform_(-bound, bound, generator=generator)
+                    layer.bias.uniform_(-bound, bound, generator=generator)
 
     def embed(self, s: torch.Tensor) -> torch.Tensor:
         """Sinusoidal embedding: ``s (B,)`` -> ``(B, emb_dim)``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -63,3 +64,11 @@ def load_notebook(path: Path, assignment: str):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return nb
+
+
+def prepare_workdir(assignment, nb, workdir: Path) -> Path:
+    """The kernel's folder: the assignment's student files (toy.py, ...) and the notebook, nothing else."""
+    if assignment.student_dir.is_dir():
+        shutil.copytree(assignment.student_dir, workdir, dirs_exist_ok=True)
+    nbformat.write(nb, workdir / f"{assignment.id}.ipynb")
+    return workdir

@@ -1,0 +1,99 @@
+"""Launcher of the student's kernel: ``python -I boot.py -f CONNECTION_FILE``.
+
+Copied by the grader into a private folder and run there; never imported. Before any student code runs:
+1. the address space is capped (``DC_MEMORY_BYTES``);
+2. the course's reference code (`course_core`) and the grader (`autograder`) are made unimportable:
+   a finder at the front of `sys.meta_path` refuses their names, the editable-install finders and path
+   hooks are removed, and so are `sys.path` entries that hold them, except site-packages folders (a
+   normal install keeps course_core beside torch and ipykernel; there the finder alone refuses it);
+3. the codec and the bridge are loaded as `_dc_codec` and `_dc_bridge`, and the bridge gets its end of
+   the grader's socket (``DC_BRIDGE_FD``);
+then ipykernel starts.
+"""
+
+import os
+import sys
+import types
+
+_BLOCKED = ("course_core", "autograder")
+
+
+def _blocked(name):
+    root = name.split(".")[0]
+    return root in _BLOCKED or root.startswith("__editable__")
+
+
+class _Refuse:
+    """Meta-path finder that refuses the course's reference code and the grader."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if _blocked(name):
+            raise ModuleNotFoundError(f"No module named {name!r} (the grading kernel cannot import "
+                                      "the course's reference code)", name=name)
+        return None
+
+
+def _site_dirs():
+    import site
+
+    dirs = set(site.getsitepackages() + [site.getusersitepackages()])
+    return {os.path.realpath(d) for d in dirs}
+
+
+def _holds_blocked(entry, site_dirs):
+    try:
+        if os.path.realpath(entry) in site_dirs or os.path.basename(entry) in ("site-packages", "dist-packages"):
+            return False
+        return any(os.path.exists(os.path.join(entry, pkg, "__init__.py")) for pkg in _BLOCKED)
+    except (TypeError, ValueError, OSError):
+        return False
+
+
+def _sanitize():
+    site_dirs = _site_dirs()
+    sys.meta_path[:] = [_Refuse()] + [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")]
+    sys.path_hooks[:] = [h for h in sys.path_hooks if not getattr(h, "__module__", "").startswith("__editable__")]
+    sys.path[:] = [p for p in sys.path if p and not _holds_blocked(p, site_dirs)]
+    for name in [m for m in sys.modules if _blocked(m)]:
+        del sys.modules[name]
+    sys.path_importer_cache.clear()
+    sys.path.insert(0, os.getcwd())  # the student's folder: toy.py
+
+
+def _load(name, filename, extra=None):
+    module = types.ModuleType(name)
+    module.__dict__.update(extra or {})
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), filename)
+    with open(path, encoding="utf-8") as fh:
+        code = compile(fh.read(), name, "exec")
+    sys.modules[name] = module
+    exec(code, module.__dict__)
+    return module
+
+
+def _load_bridge():
+    _load("_dc_codec", "codec.py")
+    bridge = _load("_dc_bridge", "bridge.py")
+    fd = os.environ.pop("DC_BRIDGE_FD", "")
+    if fd:
+        from multiprocessing.connection import Connection
+
+        bridge.CONN = Connection(int(fd))
+
+
+def _limit_memory():
+    limit = int(os.environ.pop("DC_MEMORY_BYTES", "0") or 0)
+    if limit > 0:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+if __name__ == "__main__":
+    _limit_memory()
+    _sanitize()
+    _load_bridge()
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()

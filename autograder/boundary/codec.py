@@ -1,0 +1,222 @@
+"""What crosses the process boundary, both ways: arguments, results and the test model.
+
+One definition for both sides. The grader imports this module as `autograder.boundary.codec`; the
+student's kernel loads the same file as the module `_dc_codec` (see `boot.py`), so it must stay
+self-contained: the standard library, numpy and torch only.
+
+Wire format: a small JSON header (names, kinds, plain values) plus one `.npz` archive of arrays, read
+with `allow_pickle=False`, numeric dtypes only, of bounded size. Nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import torch
+
+MAX_BYTES = 64 * 2**20  # a larger archive is refused, not read
+_NUMERIC = "biuf"  # numpy dtype kinds allowed on the wire: bool, int, unsigned, float
+_VALUE_TYPES = (type(None), bool, int, float, str)
+
+
+class WireError(ValueError):
+    """An archive or a header that does not follow the format (corrupt, too large, not numbers)."""
+
+
+# -- archives ---------------------------------------------------------------------------------------
+def pack(arrays: dict) -> bytes:
+    """An `.npz` archive of numeric arrays."""
+    total = sum(np.asarray(a).nbytes for a in arrays.values())
+    if total > MAX_BYTES:
+        raise WireError(f"{total / 2**20:.0f} MiB of arrays is more than the {MAX_BYTES // 2**20} MiB allowed")
+    buf = io.BytesIO()
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    return buf.getvalue()
+
+
+def unpack(data: bytes) -> dict:
+    """Arrays from an `.npz` archive written by the other side: never pickles, numbers only, bounded size."""
+    if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_BYTES + 2**20:
+        raise WireError("the archive is not bytes of bounded size")
+    if not data:
+        return {}
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            out = {k: archive[k] for k in archive.files}
+    except (ValueError, OSError, EOFError, KeyError) as err:  # zipfile errors are OSError/ValueError subclasses
+        raise WireError(f"corrupt archive ({type(err).__name__}: {err})") from None
+    for key, value in out.items():
+        if value.dtype.kind not in _NUMERIC:
+            raise WireError(f"{key} has dtype {value.dtype}, not a number type")
+    return out
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    """A tensor's values as a numpy array (bfloat16, which numpy lacks, as float32)."""
+    t = t.detach().cpu().resolve_conj().resolve_neg()
+    if t.dtype == torch.bfloat16:
+        t = t.to(torch.float32)
+    return t.numpy()
+
+
+# -- the test model -----------------------------------------------------------------------------------
+class TestModel(torch.nn.Module):
+    """The network a check hands to a student's function, built on both sides from the same arrays.
+
+    ``x`` of shape ``(B, *D)`` is flattened to ``(B, d)``; ``s`` is a per-sample scalar (a step index or
+    a noise level: a number, a 0-d or a ``(B,)`` tensor); ``y`` an optional int64 ``(B,)`` class label.
+
+    - denoiser (an eps, score or x0 model): ``f(x, s[, y]) = x A^T + tanh(x W^T + b + s c [+ E[y]])``,
+      shape ``(B, *D)``; without ``A`` it is ``tanh(...)`` alone.
+    - classifier (``V`` given): ``f(x, s) = tanh(x W^T + b + s c) V^T``, logits of shape ``(B, K)``.
+
+    Parameters are float64 and cast to ``x``'s dtype and device, so gradients reach them (loss checks).
+    """
+
+    PARTS = ("W", "b", "c", "A", "E", "V")
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, W, b, c, A=None, E=None, V=None):
+        super().__init__()
+        for name, value in zip(self.PARTS, (W, b, c, A, E, V)):
+            if value is not None:
+                value = torch.as_tensor(value, dtype=torch.float64)
+                self.register_parameter(name, torch.nn.Parameter(value, requires_grad=False))
+            else:
+                setattr(self, name, None)
+
+    def arrays(self) -> dict:
+        """The parameters by part name (only those present)."""
+        return {p: to_numpy(getattr(self, p)) for p in self.PARTS if getattr(self, p) is not None}
+
+    def copy(self) -> "TestModel":
+        return TestModel(**{p: torch.from_numpy(a.copy()) for p, a in self.arrays().items()})
+
+    def forward(self, x, s, y=None):
+        B = x.shape[0]
+        cast = lambda p: p.to(dtype=x.dtype, device=x.device)  # noqa: E731
+        s = torch.as_tensor(s).to(dtype=x.dtype, device=x.device).reshape(-1, 1)  # (B, 1) or (1, 1)
+        h = x.reshape(B, -1) @ cast(self.W).T + cast(self.b) + s * cast(self.c)  # (B, d)
+        if y is not None:
+            if self.E is None:
+                raise TypeError("this model takes no class label y")
+            h = h + cast(self.E)[torch.as_tensor(y, device=x.device).long()]
+        h = torch.tanh(h)
+        if self.V is not None:
+            return h @ cast(self.V).T  # (B, K) logits
+        if self.A is not None:
+            h = x.reshape(B, -1) @ cast(self.A).T + h
+        return h.reshape(x.shape)
+
+
+# -- arguments ----------------------------------------------------------------------------------------
+def is_value(v) -> bool:
+    if isinstance(v, (list, tuple)):
+        return all(is_value(e) for e in v)
+    return isinstance(v, _VALUE_TYPES)
+
+
+def encode_args(kwargs: dict) -> tuple:
+    """``(spec, arrays)`` for named arguments: tensors, test models, and plain JSON values.
+
+    Raises TypeError for anything else (a function, a module of the student's own, ...).
+    """
+    spec, arrays = {}, {}
+    for name, value in kwargs.items():
+        if isinstance(value, TestModel):
+            keys = {}
+            for part, array in value.arrays().items():
+                arrays[f"{name}.{part}"] = array
+                keys[part] = f"{name}.{part}"
+            spec[name] = {"kind": "model", "parts": keys}
+        elif isinstance(value, torch.Tensor):
+            arrays[name] = to_numpy(value)
+            spec[name] = {"kind": "tensor", "key": name, "dtype": str(value.dtype).replace("torch.", "")}
+        elif isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC:
+            arrays[name] = value
+            spec[name] = {"kind": "ndarray", "key": name}
+        elif is_value(value):
+            spec[name] = {"kind": "value", "value": value}
+        else:
+            raise TypeError(f"argument {name!r} is a {type(value).__name__}, which cannot cross to the other side "
+                            "(only tensors, the model you were given, numbers, strings and None can)")
+    return spec, arrays
+
+
+def _as_tuple(v):
+    return tuple(_as_tuple(e) for e in v) if isinstance(v, list) else v
+
+
+def decode_args(spec: dict, arrays: dict) -> dict:
+    """Named arguments from ``(spec, arrays)``: fresh tensors the receiver may keep."""
+    if not isinstance(spec, dict):
+        raise WireError("the argument spec is not a mapping")
+    out = {}
+    for name, item in spec.items():
+        kind = item.get("kind") if isinstance(item, dict) else None
+        try:
+            if kind == "tensor":
+                t = torch.from_numpy(arrays[item["key"]].copy())
+                out[name] = t.to(torch.bfloat16) if item.get("dtype") == "bfloat16" else t
+            elif kind == "ndarray":
+                out[name] = arrays[item["key"]].copy()
+            elif kind == "model":
+                parts = {p: torch.from_numpy(arrays[k].copy()) for p, k in item["parts"].items() if p in TestModel.PARTS}
+                out[name] = TestModel(**parts)
+            elif kind == "value" and is_value(item.get("value")):
+                out[name] = _as_tuple(item["value"])
+            else:
+                raise WireError(f"argument {name!r} has an unknown kind {kind!r}")
+        except (KeyError, TypeError, RuntimeError) as err:
+            raise WireError(f"argument {name!r} is malformed ({type(err).__name__}: {err})") from None
+    return out
+
+
+# -- results ------------------------------------------------------------------------------------------
+def encode_outputs(result) -> tuple:
+    """``(meta, arrays)`` for what a function returned: one entry per output (a tuple or list is several).
+
+    ``meta[i]`` says what output ``i`` was: ``{"kind": "tensor", "dtype", "requires_grad", "device"}``,
+    ``{"kind": "number"}`` (a Python or numpy scalar) or ``{"kind": "ndarray"}``. Raises TypeError,
+    with a message for the student, for anything that is not numbers.
+    """
+    items = result if isinstance(result, (tuple, list)) else (result,)
+    meta, arrays = [], {}
+    for i, item in enumerate(items):
+        if isinstance(item, torch.Tensor):
+            if item.is_complex() or item.dtype not in (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32,
+                                                       torch.int64, torch.float16, torch.bfloat16, torch.float32,
+                                                       torch.float64):
+                raise TypeError(f"returned a tensor of dtype {item.dtype}, expected real numbers")
+            meta.append({"kind": "tensor", "dtype": str(item.dtype).replace("torch.", ""),
+                         "requires_grad": bool(item.requires_grad), "device": str(item.device)})
+            arrays[f"out{i}"] = to_numpy(item)
+        elif isinstance(item, (bool, int, float, np.generic)) and np.asarray(item).dtype.kind in _NUMERIC:
+            meta.append({"kind": "number", "dtype": str(np.asarray(item).dtype)})
+            arrays[f"out{i}"] = np.asarray(item)
+        elif isinstance(item, np.ndarray) and item.dtype.kind in _NUMERIC:
+            meta.append({"kind": "ndarray", "dtype": str(item.dtype)})
+            arrays[f"out{i}"] = item
+        else:
+            if item is Ellipsis:
+                hint = " (is the body still `...`?)"
+            elif item is None:
+                hint = " (a missing `return`?)"
+            elif isinstance(item, (tuple, list, dict)):
+                hint = " (nested containers are not part of the contract)"
+            else:
+                hint = ""
+            raise TypeError(f"returned {type(item).__name__} where a tensor was expected{hint}")
+    return meta, arrays
+
+
+def decode_outputs(meta: list, arrays: dict) -> tuple:
+    """The outputs as tensors (in the order returned), and their meta entries."""
+    if not isinstance(meta, list) or len(meta) != len(arrays):
+        raise WireError("the result's description does not match its arrays")
+    try:
+        tensors = tuple(torch.from_numpy(np.array(arrays[f"out{i}"])) for i in range(len(meta)))
+    except KeyError as err:
+        raise WireError(f"the result lacks {err}") from None
+    return tensors, meta

@@ -1,0 +1,293 @@
+"""The student's kernel as the grader uses it: run cells, then call the student's functions.
+
+`StudentKernel` puts together the process (`process.py`), the Jupyter channel (`channel.py`) and the
+bridge (`bridge.py`, running in the kernel). The grader never imports, unpickles or trusts anything from
+the student's side: it sends code to run (the notebook's cells, then one line that starts the bridge's
+loop) and exchanges arguments and results as `.npz` archives (`codec.py`). Every wait has a deadline; a
+kernel that dies or stops answering is reported as `KernelLost` and can be restarted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from . import bridge, codec
+from .channel import Channel, Execution
+from .process import KernelProcess
+
+INTERRUPT_GRACE = 5.0  # seconds an interrupted call gets to unwind before the kernel is killed
+
+
+class KernelLost(BaseException):
+    """The student's kernel died or did not answer in time; no further code can run in it.
+
+    A BaseException so that property-based search (hypothesis) stops at once instead of
+    shrinking against a dead kernel.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BridgeUnavailable(KernelLost):
+    """The kernel runs, but the bridge's loop does not answer (the notebook broke it): no call can be made."""
+
+
+class CallTimeout(BaseException):
+    """A call ran past its limit and was interrupted; the kernel is still usable.
+
+    A BaseException for the same reason as `KernelLost`: another example would only lose the same time.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StudentError(Exception):
+    """The student's function raised, or returned something that is not numbers."""
+
+
+@dataclass
+class Reply:
+    """A call's result: outputs as tensors, what they were, inputs changed in place, and gradients."""
+
+    outputs: tuple
+    meta: list
+    mutated: list = field(default_factory=list)
+    grads: dict = field(default_factory=dict)  # "model.W" -> tensor (absent: the loss does not depend on it)
+    grads_error: str | None = None
+
+
+def reply_from(header: dict, payload: bytes) -> Reply:
+    """A `Reply` from the bridge's result message (raises StudentError for a failed call)."""
+    if not header.get("ok"):
+        raise StudentError(str(header.get("error", "failed without a message"))[:2000])
+    try:
+        arrays = codec.unpack(payload)
+        outs = {k: v for k, v in arrays.items() if k.startswith("out")}
+        outputs, meta = codec.decode_outputs(header.get("outputs"), outs)
+        grads = {k[len("grad."):]: torch.from_numpy(v.copy()) for k, v in arrays.items() if k.startswith("grad.")}
+        mutated = [str(m) for m in header.get("mutated", [])]
+    except (codec.WireError, TypeError, AttributeError) as err:
+        raise StudentError(f"returned something that is not an array of numbers ({err})") from None
+    return Reply(outputs, meta, mutated, grads, header.get("grads_error"))
+
+
+class StandIns:
+    """The reference functions that answer the student's helpers while one check runs."""
+
+    def __init__(self):
+        self.helpers: dict = {}
+
+    def contracts(self) -> dict:
+        return bridge.standin_contracts(self.helpers)
+
+    def answer(self, header: dict, payload: bytes):
+        """The reply to one stand-in request: the reference applied to the student's arguments."""
+        name = header.get("name")
+        if name not in self.helpers:
+            return {"op": "standin_reply", "ok": False, "error": f"no stand-in for {name!r} in this check"}, b""
+        try:
+            args = codec.decode_args(header.get("spec", {}), codec.unpack(payload))
+            meta, arrays = codec.encode_outputs(self.helpers[name](**args))
+        except Exception as err:  # noqa: BLE001 - a bad call from the student's code fails there, not here
+            return {"op": "standin_reply", "ok": False, "error": f"{type(err).__name__}: {err}"[:2000]}, b""
+        return {"op": "standin_reply", "ok": True, "outputs": meta}, codec.pack(arrays)
+
+    @contextlib.contextmanager
+    def active(self, helpers: dict):
+        """Within the block, calls install stand-ins for `helpers` (name -> reference function)."""
+        self.helpers = dict(helpers)
+        try:
+            yield
+        finally:
+            self.helpers = {}
+
+
+class StudentKernel:
+    """One kernel running in `workdir`, with the course's reference code out of its reach."""
+
+    def __init__(self, workdir: Path, *, mpl_cache: Path | None = None, startup_timeout: float = 60.0,
+                 memory_bytes: int = 4 * 2**30, process: KernelProcess | None = None):
+        """`process`: a `KernelProcess` for `workdir`, possibly launched already (the worker launches it
+        before importing torch and the checks, so both start up at the same time)."""
+        self.workdir = Path(workdir)
+        self.process = process or KernelProcess(self.workdir, memory_bytes=memory_bytes, mpl_cache=mpl_cache)
+        self.startup_timeout = startup_timeout
+        self.standins = StandIns()
+        self.channel: Channel | None = None
+        self._conn = None
+        self._serving: str | None = None  # the execute request running the bridge's loop
+        self._calls = 0  # ids of call requests
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    @property
+    def tag(self) -> str:
+        return self.process.tag
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.alive()
+
+    def launch(self) -> None:
+        """Start the kernel process without waiting for it (the caller may do other work meanwhile)."""
+        if self.process.km is None:
+            self.process.start()
+        self._conn = self.process.conn
+        self.channel = Channel(self.process.client, self.alive)
+
+    def start(self) -> None:
+        """Launch the kernel (unless `launch` did) and wait until it answers."""
+        if self.channel is None:
+            self.launch()
+        client = self.channel.client
+        try:
+            client.wait_for_ready(timeout=self.startup_timeout)
+        except RuntimeError as err:
+            self.shutdown()
+            raise KernelLost(f"the kernel did not start: {err}") from None
+
+    def restart(self) -> None:
+        self._close()
+        self.start()
+
+    def shutdown(self) -> None:
+        self._close()
+        self.process.remove()
+
+    def _close(self) -> None:
+        self.channel = self._conn = self._serving = None
+        self.process.stop()
+
+    # -- cells -----------------------------------------------------------------------------------
+    def execute(self, code: str, timeout: float) -> Execution:
+        """Run `code`; on timeout interrupt it, and kill the kernel if the interrupt is ignored."""
+        if self._serving:
+            self.close_bridge()
+        if self.channel is None or not self.alive():
+            return Execution("died", "the kernel is not running")
+        msg_id = self.channel.begin(code)
+        result = self.channel.wait(msg_id, timeout)
+        if result.status == "timeout":
+            self.process.interrupt()
+            if self.channel.wait(msg_id, INTERRUPT_GRACE).status not in ("ok", "error"):
+                self.process.kill()
+        return result
+
+    # -- calls -------------------------------------------------------------------------------------
+    def open_bridge(self, timeout: float = 30.0) -> None:
+        """Start the bridge's loop in the kernel (after the notebook ran) and wait until it answers.
+
+        Raises BridgeUnavailable when the loop does not start (a notebook that broke the bridge), KernelLost
+        when the kernel is gone.
+        """
+        if self._serving:
+            return
+        if self.channel is None or not self.alive():
+            raise KernelLost("the kernel is not running")
+        self._serving = self.channel.begin("import _dc_bridge\n_dc_bridge.serve(get_ipython().user_ns)")
+        deadline = time.monotonic() + timeout
+        try:
+            bridge.send(self._conn, {"op": "ping"})
+            while time.monotonic() < deadline:
+                if self._conn.poll(0.05):
+                    op = bridge.recv(self._conn)[0].get("op")
+                    if op == "pong":
+                        return
+                    if op != "result":  # a late answer of an interrupted call is skipped; anything else is wrong
+                        raise BridgeUnavailable("the kernel answered the grader with something unexpected")
+                    continue
+                run = self.channel.wait(self._serving, 0.05)
+                if run.status != "timeout":  # the loop's request ended: it never started serving
+                    raise BridgeUnavailable("the grader could not call the notebook's functions "
+                                            f"({run.error or 'the bridge stopped at once'})")
+            raise BridgeUnavailable(f"the bridge did not answer within {timeout:g} s")
+        except (EOFError, OSError, ValueError):
+            raise KernelLost("the kernel died before the grader could call its functions") from None
+        except BridgeUnavailable:
+            self._serving = None
+            raise
+
+    def close_bridge(self, timeout: float = 5.0) -> Execution:
+        """Stop the bridge's loop; returns its execute request's outcome (output printed during calls)."""
+        msg_id, self._serving = self._serving, None
+        if msg_id is None or self.channel is None:
+            return Execution("ok")
+        try:
+            bridge.send(self._conn, {"op": "stop"})
+            deadline = time.monotonic() + timeout
+            while self._conn.poll(max(deadline - time.monotonic(), 0)):
+                if bridge.recv(self._conn)[0].get("op") == "stopped":
+                    break
+        except (OSError, EOFError, ValueError):
+            pass
+        return self.channel.wait(msg_id, timeout)
+
+    def call(self, name: str, kwargs: dict, *, timeout: float, grads: tuple = ()) -> Reply:
+        """Call the student's `name(**kwargs)` (arguments named as in the contract).
+
+        Stand-ins set with `self.standins.active(...)` replace the student's helpers during the call.
+        Raises StudentError when the function raises or returns something other than numbers,
+        CallTimeout when it was interrupted at its time limit, KernelLost when the kernel died.
+        """
+        self.open_bridge()
+        spec, arrays = codec.encode_args(kwargs)
+        self._calls += 1
+        request = {"op": "call", "id": self._calls, "name": name, "spec": spec, "grads": list(grads),
+                   "standins": self.standins.contracts()}
+        try:
+            bridge.send(self._conn, request, codec.pack(arrays))
+        except OSError:
+            raise KernelLost(f"the kernel died before {name} was called") from None
+        header, payload = self._receive(time.monotonic() + timeout, name, self._calls)
+        if header.get("interrupted"):
+            raise CallTimeout(f"{name} did not return within {timeout:g} s (an infinite loop?)")
+        return reply_from(header, payload)
+
+    def _receive(self, deadline: float, what: str, call_id=None):
+        """The reply to call `call_id` (or, without one, the next reply), answering stand-in requests meanwhile
+        and ignoring results of other ids; interrupts the kernel at the deadline."""
+        interrupted = False
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                ready = self._conn.poll(max(left, 0.0))
+                if ready:
+                    header, payload = bridge.recv(self._conn)
+            except (EOFError, OSError, ValueError) as err:
+                self._serving = None
+                raise KernelLost(f"the kernel died while {what} ran (os._exit, a crash, or out of memory)"
+                                 if isinstance(err, EOFError) else f"the kernel sent a malformed message ({err})") from None
+            if not ready:
+                if interrupted:
+                    self.process.kill()
+                    self._serving = None
+                    raise KernelLost(f"{what} did not return and ignored the interrupt; the kernel was stopped")
+                interrupted = True
+                self.process.interrupt()
+                deadline = time.monotonic() + INTERRUPT_GRACE
+                continue
+            if header.get("op") == "standin":
+                reply = (self.standins.answer(header, payload) if not interrupted else
+                         ({"op": "standin_reply", "ok": False, "error": "the call's time limit was reached"}, b""))
+                try:
+                    bridge.send(self._conn, *reply)
+                except OSError:
+                    self._serving = None
+                    raise KernelLost(f"the kernel died while {what} ran") from None
+                continue
+            if call_id is not None and header.get("op") == "result" and header.get("id") != call_id:
+                continue  # not the answer to this call (a forged or a stale message)
+            if interrupted and header.get("op") == "result" and not header.get("interrupted"):
+                header = {**header, "interrupted": True}  # it finished just as the limit passed
+            return header, payload

@@ -1,0 +1,172 @@
+"""The student's kernel as an OS process: its private launch folder, its environment, start and kill.
+
+A kernel is started from a private folder holding `boot.py`, `codec.py` and `bridge.py`, in the
+submission's work folder, with a minimal environment, an address-space cap, and one end of a socket
+pair (the bridge's channel to the grader). Every process it starts carries an environment tag, so the
+ones that leave its session (setsid, double fork) are found and killed with it (`sweep`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import psutil
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+_HERE = Path(__file__).resolve().parent
+_LAUNCH_FILES = ("boot.py", "codec.py", "bridge.py")
+
+
+def sweep(tag: str) -> int:
+    """Kill every process whose environment carries ``DC_KERNEL_TAG=tag``; returns how many."""
+    killed = 0
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("DC_KERNEL_TAG") == tag:
+                proc.kill()
+                killed += 1
+        except (psutil.Error, OSError):
+            continue
+    return killed
+
+
+def kill_tree(pid: int | None) -> None:
+    """Kill a process, its process group and its descendants (best effort)."""
+    if not pid:
+        return
+    try:
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+    try:
+        root = psutil.Process(pid)
+        for proc in [*root.children(recursive=True), root]:
+            proc.kill()
+    except psutil.Error:
+        pass
+
+
+def kernel_env(workdir: Path, *, memory_bytes: int, tag: str, bridge_fd: int, mpl_cache: Path | None) -> dict:
+    """The kernel's whole environment: nothing of the grader's leaks in."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "HOME": str(workdir),
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "IPYTHONDIR": str(workdir / ".ipython"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "TMPDIR": str(workdir / ".tmp"),
+        "DC_MEMORY_BYTES": str(int(memory_bytes)),
+        "DC_KERNEL_TAG": tag,
+        "DC_BRIDGE_FD": str(bridge_fd),
+    }
+    (workdir / ".tmp").mkdir(exist_ok=True)
+    if mpl_cache is not None and mpl_cache.is_dir():  # a private copy of the font cache: fast start, nothing shared
+        shutil.copytree(mpl_cache, workdir / ".matplotlib", dirs_exist_ok=True)
+    return env
+
+
+class KernelProcess:
+    """Starts and kills one kernel; `start` returns the client and the grader's end of the bridge socket."""
+
+    def __init__(self, workdir: Path, *, memory_bytes: int, mpl_cache: Path | None = None):
+        self.workdir = Path(workdir)
+        self.memory_bytes = memory_bytes
+        self.mpl_cache = mpl_cache
+        self.private = Path(tempfile.mkdtemp(prefix="dc-kernel-"))
+        self.tag = os.urandom(8).hex()  # marks every process this kernel starts (see `sweep`)
+        self.km: KernelManager | None = None
+        self.client = None  # the Jupyter client of the running kernel
+        self.conn: Connection | None = None  # the grader's end of the bridge's socket
+        self._log = None
+        for name in _LAUNCH_FILES:
+            shutil.copy(_HERE / name, self.private / name)
+        spec_dir = self.private / "kernels" / "dc-student"
+        spec_dir.mkdir(parents=True)
+        spec = {"argv": [sys.executable, "-I", str(self.private / "boot.py"), "-f", "{connection_file}"],
+                "display_name": "diffcourse student kernel", "language": "python"}
+        (spec_dir / "kernel.json").write_text(json.dumps(spec))
+
+    def start(self) -> None:
+        """Launch the kernel; `client` and `conn` are set once the launch is under way (not yet ready)."""
+        ksm = KernelSpecManager(kernel_dirs=[str(self.private / "kernels")], ensure_native_kernel=False)
+        self.km = KernelManager(kernel_name="dc-student", kernel_spec_manager=ksm, transport="ipc",
+                                ip=str(self.private / "ipc"))
+        self._log = open(self.workdir / ".kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
+        ours, theirs = socket.socketpair()
+        try:
+            env = kernel_env(self.workdir, memory_bytes=self.memory_bytes, tag=self.tag, bridge_fd=theirs.fileno(),
+                             mpl_cache=self.mpl_cache)
+            self.km.start_kernel(cwd=str(self.workdir), env=env, stdout=self._log, stderr=self._log,
+                                 pass_fds=(theirs.fileno(),))
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        self.client = self.km.blocking_client()
+        self.client.start_channels()
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return self.km.provisioner.process.pid  # type: ignore[union-attr]
+        except AttributeError:
+            return None
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def interrupt(self) -> None:
+        try:
+            self.km.interrupt_kernel()
+        except Exception:  # noqa: BLE001 - the process may be gone
+            pass
+
+    def kill(self) -> None:
+        """Kill the kernel and everything it started (its session, and detached processes with its tag).
+
+        Returns once the kernel process is gone, so that `alive()` is false right after.
+        """
+        kill_tree(self.pid)
+        sweep(self.tag)
+        try:
+            self.km.provisioner.process.wait(timeout=10)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - no process, or one that cannot be waited for
+            pass
+
+    def stop(self) -> None:
+        """Kill the kernel and release its resources; the private folder stays for a restart."""
+        if self.client is not None:
+            self.client.stop_channels()
+            self.client = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.km is not None:
+            self.kill()
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - the process is already gone
+                pass
+            self.km.cleanup_resources()
+            self.km = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.private, ignore_errors=True)

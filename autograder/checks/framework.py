@@ -1,0 +1,226 @@
+"""How hidden checks are written: questions, checks with points, and the student's functions as the
+grader sees them.
+
+A check module (`autograder/checks/<id>.py`) builds one `Suite`. Each check is a function of a
+`Student` handle, usually a hypothesis property whose examples are small records (sizes, a dtype, a
+seed) turned into tensors inside the check, so the smallest failing input reads well in feedback. Every
+comparison happens here, in the grader's process, against `course_core` (see `compare.py`).
+
+Every strategy of a property carries edge values (`cases.Edged`); the property always runs them as
+explicit examples (t = 0, t = T - 1, B = 1, image shapes, float32 data, ...) before hypothesis draws its
+own, so the cases a check must see never depend on hypothesis's choices.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis.errors import Flaky
+
+from ..boundary.bridge import standin_contracts
+from ..boundary.codec import is_value
+from ..boundary.kernel import StudentError
+from .cases import Edged
+from .compare import CheckFailed, Loss
+
+GRADING = settings(
+    derandomize=True,  # the same submission graded twice gets the same examples
+    database=None,
+    deadline=None,
+    max_examples=20,
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
+    suppress_health_check=list(HealthCheck),
+    report_multiple_bugs=False,
+    print_blob=False,
+)
+
+_KIND_NAMES = {"number": "Python number", "ndarray": "numpy array"}
+
+
+class Student:
+    """The student's notebook as the checks see it: functions of tensors that return tensors.
+
+    Every call is checked for the contract's basics: the function ran, returned torch tensors, and left
+    its inputs unchanged.
+    """
+
+    def __init__(self, kernel, call_timeout: float):
+        self.kernel = kernel
+        self.call_timeout = call_timeout
+
+    def _call(self, name: str, kwargs: dict, grads: tuple = ()):
+        try:
+            reply = self.kernel.call(name, kwargs, timeout=self.call_timeout, grads=grads)
+        except StudentError as err:
+            raise CheckFailed(f"{name} {err}") from None
+        if reply.mutated:
+            raise CheckFailed(f"{name} changed its input {', '.join(reply.mutated)} in place; the caller still "
+                              "needs it: compute a new tensor (x = x + ..., not x += ... or x.mul_(...))")
+        for i, meta in enumerate(reply.meta):
+            if meta.get("kind") != "tensor":
+                which = f"output {i} " if len(reply.meta) > 1 else ""
+                raise CheckFailed(f"{name} returned {which}as a {_KIND_NAMES.get(meta.get('kind'), meta.get('kind'))}, "
+                                  "not a torch tensor")
+        return reply
+
+    def __call__(self, name: str, **kwargs):
+        """Call the student's `name(**kwargs)`; returns a tensor, or a tuple for several outputs."""
+        outputs = self._call(name, kwargs).outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def loss(self, name: str, *, model: str, **kwargs) -> Loss:
+        """Call a loss function; returns its value and its gradient with respect to `kwargs[model]`'s parameters."""
+        reply = self._call(name, kwargs, grads=(model,))
+        if len(reply.outputs) != 1:
+            raise CheckFailed(f"{name} should return one scalar tensor, got {len(reply.outputs)} outputs")
+        return Loss(reply.outputs[0], reply.grads, reply.grads_error)
+
+
+# -- questions and checks ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Check:
+    question: str
+    name: str
+    description: str
+    points: float
+    hidden: bool
+    function: str  # the student's function this check calls
+    run: Callable[[Student], None]
+    standins: dict = field(default_factory=dict)  # helper name -> reference function answering it
+
+
+@dataclass
+class Question:
+    name: str
+    manual: bool = False
+    manual_points: float = 0.0
+    prompt: str = ""
+    checks: list = field(default_factory=list)
+
+    @property
+    def points(self) -> float:
+        return self.manual_points if self.manual else math.fsum(c.points for c in self.checks)
+
+    @property
+    def functions(self) -> list:
+        """The student's functions this question grades, in the order its checks call them."""
+        return list(dict.fromkeys(c.function for c in self.checks))
+
+
+def _standins(functions) -> dict:
+    """Reference functions by name; their defaults must be plain values (they cross to the kernel)."""
+    out = {fn.__name__: fn for fn in functions}
+    for name, contract in standin_contracts(out).items():
+        for param, has_default, default in contract:
+            if has_default and not is_value(default):
+                raise TypeError(f"stand-in {name}: the default of {param!r} cannot cross to the kernel")
+    return out
+
+
+def explicit_examples(strategies: dict) -> list[dict]:
+    """Each parameter's first edge, then every other edge of one parameter at a time (deduplicated)."""
+    base = {name: s.edges[0] for name, s in strategies.items()}
+    out = [base]
+    for name, s in strategies.items():
+        for edge in s.edges[1:]:
+            candidate = {**base, name: edge}
+            if candidate not in out:
+                out.append(candidate)
+    return out
+
+
+def _format_example(values: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+class Suite:
+    """The hidden checks of one assignment, keyed to the notebook's question names."""
+
+    def __init__(self, assignment: str):
+        self.assignment = assignment
+        self.questions: dict[str, Question] = {}
+
+    def manual(self, name: str, points: float, prompt: str) -> None:
+        """A question graded by hand (a derivation, an interpretation)."""
+        self.questions[name] = Question(name, manual=True, manual_points=points, prompt=prompt)
+
+    def check(self, question: str, points: float, *, function: str, hidden: bool = True, standins=()):
+        """Register `fn(student)` as a check worth `points`; its docstring's first paragraph names it in feedback.
+
+        `standins` are reference functions (e.g. `ref.q_sample`) that answer the student's helpers of the
+        same names while this check runs, bound through the reference's signature.
+        """
+
+        def register(fn):
+            doc = " ".join((fn.__doc__ or fn.__name__).strip().split("\n\n")[0].split())  # the first paragraph
+            q = self.questions.setdefault(question, Question(question))
+            q.checks.append(Check(question, fn.__name__, doc, points, hidden, function, fn, _standins(standins)))
+            return fn
+
+        return register
+
+    def property(self, question: str, points: float, *, function: str, hidden: bool = True, standins=(),
+                 max_examples: int | None = None, **strategies: Edged):
+        """Register a hypothesis property `fn(student, **examples)` as a check.
+
+        Every strategy is an `Edged` (see `cases.py`): its edge values always run as explicit examples.
+        The feedback of a failure names the smallest failing input.
+        """
+        for name, s in strategies.items():
+            if not isinstance(s, Edged):
+                raise TypeError(f"{question}: strategy {name!r} needs edge values (use checks.cases: ints, floats, "
+                                "choice, seeds, edged, or a case builder)")
+        profile = GRADING if max_examples is None else settings(GRADING, max_examples=max_examples)
+        examples = explicit_examples(strategies)
+
+        def register(fn):
+            params = list(inspect.signature(fn).parameters)[1:]
+            if sorted(params) != sorted(strategies):
+                raise TypeError(f"{fn.__name__}: parameters {params} do not match the strategies {sorted(strategies)}")
+
+            def run(student):
+                failing: dict = {}
+
+                @profile
+                @given(**{name: s.strategy for name, s in strategies.items()})
+                def prop(**values):
+                    try:
+                        fn(student, **values)
+                    except Exception:
+                        failing.clear()
+                        failing.update(values)  # the last failure hypothesis replays is the one it reports
+                        raise
+
+                for values in reversed(examples):
+                    prop = example(**values)(prop)
+                try:
+                    prop()
+                except Flaky:
+                    raise CheckFailed(f"{function} gave different results for the same input; does it draw "
+                                      "its own random numbers instead of using the `noise` argument?") from None
+                except AssertionError as err:  # CheckFailed, or an assert in the check
+                    msg = str(err).strip() or "assertion failed"
+                    if not failing:
+                        where = ""
+                    elif failing in examples:
+                        where = f"\n    failing input (an edge case every submission is checked on): {_format_example(failing)}"
+                    else:
+                        where = f"\n    smallest failing input: {_format_example(failing)}"
+                    raise CheckFailed(msg + where, getattr(err, "ratio", float("inf"))) from None
+
+            run.__doc__ = fn.__doc__
+            run.__name__ = fn.__name__
+            run.examples = examples
+            return self.check(question, points, function=function, hidden=hidden, standins=standins)(run)
+
+        return register
+
+    def auto_questions(self) -> list[Question]:
+        return [q for q in self.questions.values() if not q.manual]
+
+    def possible(self) -> float:
+        return math.fsum(q.points for q in self.auto_questions())

@@ -1,0 +1,1 @@
+"""Grading one submission (engine, worker) and a folder of them (batch, cache)."""

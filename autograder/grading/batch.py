@@ -1,0 +1,218 @@
+"""Grade a folder of submissions: one worker process per submission, N at a time.
+
+A worker that dies (a submission that kills its grader) or overruns its time is killed with its kernel,
+and the submission is tried again with the offending cell skipped or the offending check failed, so it
+keeps what it earned elsewhere. The batch always finishes. This process never imports torch or the checks
+unless a submission's worker died before it could describe a single check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .. import course
+from ..boundary.process import kill_tree, sweep
+from ..reports.report import write_reports
+from .cache import ResultCache
+from .result import Flag, Result
+from .submission import find_submissions, submission_name
+
+MAX_TRIES = 3
+GRACE = 60.0  # seconds a worker gets beyond the submission limit before it is killed
+
+
+@dataclass
+class Job:
+    path: Path
+    name: str
+    result_file: Path
+    plan: dict = field(default_factory=lambda: {"skip_cells": [], "failed_checks": {}})
+
+
+def mpl_font_cache() -> Path | None:
+    """matplotlib's font cache, built once per user and matplotlib version, copied into each kernel."""
+    try:
+        import importlib.metadata
+
+        import platformdirs
+
+        version = importlib.metadata.version("matplotlib")
+        folder = Path(platformdirs.user_cache_dir("diffcourse")) / f"matplotlib-{version}"
+        if not any(folder.glob("fontlist-*.json")):
+            folder.mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, "MPLCONFIGDIR": str(folder), "MPLBACKEND": "Agg"}
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        return folder if any(folder.glob("fontlist-*.json")) else None
+    except Exception:  # noqa: BLE001 - without it each kernel builds its own cache: slower, not wrong
+        return None
+
+
+def _read(path: Path) -> Result | None:
+    try:
+        return Result.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+class Runner:
+    """Runs worker processes for jobs, retries around crashes, and kills everything on request."""
+
+    def __init__(self, assignment: str, scratch: Path, limit: float, worker_args: list):
+        self.assignment = assignment
+        self.scratch = scratch
+        self.limit = limit
+        self.worker_args = worker_args
+        self.stopping = threading.Event()
+        self._running: dict = {}  # job name -> Popen
+        self._lock = threading.Lock()
+
+    def run(self, job: Job) -> Result | None:
+        """The job's result after up to MAX_TRIES workers; None when the batch was stopped."""
+        for tries in range(1, MAX_TRIES + 1):
+            if self.stopping.is_set():
+                return None
+            proc = self._start(job, tries)
+            try:
+                proc.wait(timeout=self.limit + GRACE)
+                overdue = False
+            except subprocess.TimeoutExpired:
+                overdue = True
+            self._kill(job, proc)
+            result = self._finish(job, proc, overdue, last=tries == MAX_TRIES)
+            if result is not None or self.stopping.is_set():
+                return result
+        return None
+
+    def stop_all(self) -> None:
+        self.stopping.set()
+        with self._lock:
+            procs = list(self._running.values())
+        for proc in procs:
+            kill_tree(proc.pid)
+
+    def _start(self, job: Job, tries: int) -> subprocess.Popen:
+        stem = job.result_file.stem
+        plan_file = self.scratch / f"{stem}.plan.json"
+        plan_file.write_text(json.dumps(job.plan))
+        job.result_file.unlink(missing_ok=True)
+        tmp = self.scratch / f"{stem}.tmp"  # the worker's temporary folders: removed with the batch's,
+        tmp.mkdir(exist_ok=True)            # even when the worker is killed before it cleans up
+        with open(self.scratch / f"{stem}.log", "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "autograder.grading.worker", self.assignment, str(job.path),
+                 str(job.result_file), "--name", job.name, "--plan", str(plan_file), *self.worker_args],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                env={**os.environ, "TMPDIR": str(tmp)})
+        with self._lock:
+            self._running[job.name] = proc
+        return proc
+
+    def _kill(self, job: Job, proc: subprocess.Popen) -> None:
+        """Kill a worker, its process group, and the kernel it started (which runs in its own session)."""
+        with self._lock:
+            self._running.pop(job.name, None)
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+        partial = _read(job.result_file)
+        if partial is not None and partial.kernel:
+            kill_tree(partial.kernel.get("pid"))
+            if partial.kernel.get("tag"):
+                sweep(partial.kernel["tag"])
+
+    def _finish(self, job: Job, proc: subprocess.Popen, overdue: bool, last: bool) -> Result | None:
+        """The job's result, or None when it should be tried again around what took its worker down."""
+        partial = _read(job.result_file)
+        if partial is not None and partial.finished:
+            return partial
+        current = (partial.current if partial else None) or {}
+        cause = "ran past its time limit" if overdue else f"stopped unexpectedly (exit code {proc.returncode})"
+        if not last and current:
+            if current.get("phase") == "cell":
+                job.plan["skip_cells"].append(current["cell"])
+            elif current.get("phase") == "check":
+                key = f"{current['question']}/{current['check']}"
+                job.plan["failed_checks"][key] = f"the grader's worker {cause} while this check ran"
+            return None
+        if partial is None:
+            log = (self.scratch / f"{job.result_file.stem}.log").read_text(errors="replace")[-2000:]
+            print(f"\n[diffcourse] the worker grading {job.name} {cause}; its log ends:\n{log}", file=sys.stderr)
+            from ..checks import load_suite
+
+            partial = Result.blank(self.assignment, job.name, load_suite(self.assignment))
+        partial.note(f"the grader's worker {cause}; points earned before that are kept")
+        partial.flag(Flag.TIMEOUT if overdue else Flag.CRASHED)
+        partial.current = None
+        partial.finished = True
+        return partial
+
+
+def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int = 1, timeout: float | None = None,
+                 cell_timeout: float | None = None, call_timeout: float | None = None,
+                 progress: bool = True, cache: bool = True) -> list[Result]:
+    """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results.
+
+    `timeout`, `cell_timeout` and `call_timeout` override grading_config/<id>.toml (seconds per
+    submission, per notebook cell, per call of a student's function). With `cache`, results of
+    unchanged submissions are reused from `out/.cache`; without it every submission is graded afresh
+    (and the cache refreshed).
+    """
+    a = course.get(assignment)
+    limit = timeout if timeout is not None else a.config.limits.submission
+    paths = find_submissions(Path(submissions))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stems = [submission_name(p) for p in paths]
+    names = [stem if stems.count(stem) == 1 else p.name for stem, p in zip(stems, paths)]  # a.zip and a.ipynb
+    store = ResultCache(out / ".cache", a, {"submission": limit, "cell": cell_timeout, "call": call_timeout})
+    keys = {name: store.key(path, name) for path, name in zip(paths, names)}
+    results = {}
+    if cache:
+        for name in names:
+            hit = store.get(keys[name])
+            if hit is not None:
+                results[name] = hit
+    scratch = Path(tempfile.mkdtemp(prefix="dc-batch-"))
+    worker_args = ["--timeout", str(limit)]
+    worker_args += [arg for key, value in (("cell", cell_timeout), ("call", call_timeout)) if value is not None
+                    for arg in (f"--{key}-timeout", str(value))]
+    mpl = mpl_font_cache()
+    if mpl is not None:
+        worker_args += ["--mpl-cache", str(mpl)]
+    runner = Runner(assignment, scratch, limit, worker_args)
+    jobs = [Job(p, n, scratch / f"{i}.json") for i, (p, n) in enumerate(zip(paths, names)) if n not in results]
+    try:
+        with tqdm(total=len(jobs), desc=f"grading {assignment}", unit="sub", disable=not progress) as bar, \
+                ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {pool.submit(runner.run, job): job for job in jobs}
+            try:
+                for future in as_completed(futures):
+                    job, result = futures[future], future.result()
+                    if result is not None:
+                        results[job.name] = result
+                        store.put(keys[job.name], result)
+                    bar.update(1)
+            except BaseException:  # Ctrl-C: take every worker and kernel down with the batch
+                runner.stop_all()
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    ordered = [results[n] for n in names if n in results]
+    write_reports(ordered, out, a.config.hidden_visibility)
+    return ordered

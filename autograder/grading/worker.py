@@ -1,0 +1,93 @@
+"""Grade one submission in a process of its own: ``python -m autograder.grading.worker ID SUBMISSION OUT``.
+
+The batch runner starts one worker per submission, so a submission that kills its grader costs only
+itself. The worker writes its result JSON after every step (atomically), so what was earned before a crash
+survives it. It launches the student's kernel before importing torch and the checks, so the two start up
+side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from .. import course
+from ..boundary.process import KernelProcess
+from .result import Flag, Plan, Result
+from .submission import BadSubmission, load_notebook, prepare_workdir, submission_name
+
+
+def write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name: str | None = None,
+                     mpl_cache: Path | None = None, timeout: float | None = None, cell_timeout: float | None = None,
+                     call_timeout: float | None = None) -> Result:
+    """Grade the notebook (or export zip) at `path`, writing the result to `out` as it goes."""
+    started = time.monotonic()
+    a = course.get(assignment)
+    overrides = {"submission": timeout, "cell": cell_timeout, "call": call_timeout}
+    limits = replace(a.config.limits, **{k: v for k, v in overrides.items() if v is not None})
+    name = name or submission_name(path)
+    try:
+        nb = load_notebook(path, assignment)
+    except BadSubmission as err:
+        from ..checks import load_suite
+
+        result = Result.blank(assignment, name, load_suite(assignment))
+        result.note(f"could not be graded: {err}")
+        result.flag(Flag.INVALID)
+        result.finished = True
+        write_json(out, result.to_json())
+        return result
+    workdir = prepare_workdir(a, nb, Path(tempfile.mkdtemp(prefix="dc-sub-")))
+    process = KernelProcess(workdir, memory_bytes=int(limits.memory_gb * 2**30), mpl_cache=mpl_cache)
+    try:
+        process.start()  # the kernel boots while this process imports torch and the checks
+        from ..boundary.kernel import StudentKernel
+        from ..checks import load_suite
+        from .engine import Grader
+
+        grader = Grader(assignment, nb, name, suite=load_suite(assignment),
+                        kernel=StudentKernel(workdir, process=process), limits=limits, plan=plan or Plan(),
+                        on_progress=lambda result: write_json(out, result.to_json()), started=started)
+        result = grader.grade()
+    finally:
+        process.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
+    write_json(out, result.to_json())
+    return result
+
+
+@click.command()
+@click.argument("assignment")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--plan", type=click.Path(path_type=Path), help="JSON {skip_cells, failed_checks} from an earlier try.")
+@click.option("--mpl-cache", type=click.Path(path_type=Path), help="A matplotlib font cache to copy for the kernel.")
+@click.option("--timeout", type=float, help="Seconds for the whole submission.")
+@click.option("--cell-timeout", type=float, help="Seconds per notebook cell.")
+@click.option("--call-timeout", type=float, help="Seconds per call of a student's function.")
+@click.option("--name", help="The submission's name in the reports (default: the file's stem).")
+def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, call_timeout, name) -> None:
+    """Grade one submission and write its result JSON to OUT."""
+    todo = Plan()
+    if plan and plan.exists():
+        data = json.loads(plan.read_text())
+        todo = Plan(set(data.get("skip_cells", [])), dict(data.get("failed_checks", {})))
+    grade_submission(assignment, submission, out, plan=todo, name=name, mpl_cache=mpl_cache, timeout=timeout,
+                     cell_timeout=cell_timeout, call_timeout=call_timeout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The hidden checks of every assignment, run in-process (tests/inprocess.py) on the implementations that
+`tests/submissions/<id>/examples.py` describes:
+
+- the master notebook's solution, the example reference and every correct variant get full marks, and
+  every comparison they make stays below a tenth of its bound (the float32 error budget has room);
+- every catalogued mistake loses points on its own question only, is caught by a hidden check, and its
+  largest error is at least ten times the bound (a wrong answer never fails by a hair).
+
+`python tests/test_checks.py [ID ...]` prints the margins table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "submissions"))
+
+from autograder import course  # noqa: E402
+from autograder.checks import load_suite  # noqa: E402
+from inprocess import failures, namespace, run_checks, support_modules  # noqa: E402
+from kit import assignments_with_examples, load, master_solution, source_of  # noqa: E402
+
+CORRECT_MARGIN = 0.1  # a correct implementation's error is at most this fraction of the bound
+WRONG_MARGIN = 10.0  # a mistake's error is at least this many times the bound
+
+ASSIGNMENTS = assignments_with_examples()
+
+
+def _setup(assignment):
+    support_modules(course.get(assignment))
+    return load(assignment), load_suite(assignment)
+
+
+def master(assignment) -> dict:
+    names = {f for q in load_suite(assignment).auto_questions() for f in q.functions}
+    return master_solution(nbformat.read(course.get(assignment).master, as_version=4), names)
+
+
+def correct_implementations(assignment):
+    examples = load(assignment)
+    out = [("reference", examples.functions())]
+    out += [(f"variant: {v.name}", examples.variant(v)) for v in examples.variants]
+    return out
+
+
+def _grade(assignment, functions):
+    examples, suite = _setup(assignment)
+    return run_checks(suite, namespace(source_of(functions)))
+
+
+def _cases():
+    for a in ASSIGNMENTS:
+        yield pytest.param(a, "master", id=f"{a}-master")
+        for name, _ in correct_implementations(a):
+            yield pytest.param(a, name, id=f"{a}-{name}")
+
+
+@pytest.mark.parametrize("assignment,name", list(_cases()))
+def test_correct_implementations_get_full_marks_with_room(assignment, name, record_property):
+    if name == "master":
+        functions = master(assignment)
+    else:
+        functions = dict(correct_implementations(assignment))[name]
+    outcomes = _grade(assignment, functions)
+    assert failures(outcomes) == {}
+    worst = max(outcomes, key=lambda o: o.ratio)
+    record_property("margin", ("correct", assignment, name, worst.ratio))
+    assert worst.ratio <= CORRECT_MARGIN, (f"{worst.question}/{worst.check} uses {worst.ratio:.3g} of its bound; "
+                                           f"a correct float32 implementation needs more room")
+
+
+def _mistakes():
+    for a in ASSIGNMENTS:
+        for m in load(a).mistakes:
+            yield pytest.param(a, m.name, id=f"{a}-{m.name}")
+
+
+@pytest.mark.parametrize("assignment,name", list(_mistakes()))
+def test_mistake_is_caught_on_its_question_only_by_a_wide_margin(assignment, name, record_property):
+    examples, suite = _setup(assignment)
+    [mistake] = [m for m in examples.mistakes if m.name == name]
+    outcomes = run_checks(suite, namespace(source_of(examples.mistake(mistake))))
+    failed = failures(outcomes)
+    assert set(failed) == {mistake.question}, failed
+    caught = [o for o in outcomes if not o.passed and o.hidden]
+    assert caught, f"no hidden check catches {name}: {failed}"
+    best = max(o.ratio for o in outcomes if not o.passed)
+    record_property("margin", ("mistake", assignment, name, best))
+    assert best >= WRONG_MARGIN, f"{name} fails by only {best:.3g} times the bound: {failed}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_missing_functions_score_zero(assignment):
+    _, suite = _setup(assignment)
+    outcomes = run_checks(suite, namespace("x = 1"))
+    assert not any(o.passed for o in outcomes)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_question_has_examples(assignment):
+    """Each graded function has reference code, each question at least one catalogued mistake."""
+    examples, suite = _setup(assignment)
+    functions = {f for q in suite.auto_questions() for f in q.functions}
+    assert functions <= set(examples.reference), functions - set(examples.reference)
+    assert {q.name for q in suite.auto_questions()} <= {m.question for m in examples.mistakes}
+
+
+def margins_table(assignments) -> str:
+    """Per implementation, its largest error / bound: correct ones must stay low, mistakes high."""
+    lines = [f"{'assignment':<11} {'implementation':<48} {'kind':<8} {'max error / bound':>18}"]
+    for a in assignments:
+        examples, suite = _setup(a)
+        rows = [("master", "correct", master(a))]
+        rows += [(n, "correct", f) for n, f in correct_implementations(a)]
+        rows += [(m.name, "mistake", examples.mistake(m)) for m in examples.mistakes]
+        for name, kind, functions in rows:
+            outcomes = run_checks(suite, namespace(source_of(functions)))
+            if kind == "correct":
+                ratio = max(o.ratio for o in outcomes)
+            else:
+                ratio = max((o.ratio for o in outcomes if not o.passed), default=0.0)
+            shown = "structural" if math.isinf(ratio) else f"{ratio:.3g}"
+            lines.append(f"{a:<11} {name[:48]:<48} {kind:<8} {shown:>18}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(margins_table(sys.argv[1:] or ASSIGNMENTS))
