@@ -1,0 +1,45 @@
+"""`diffcourse build`: master notebook -> student folder (assignments/ID) and autograder zip (dist/).
+
+- `support.py`: the student support modules (toy.py), written from course_core sources;
+- `otter.py`: otter assign on the master notebook, made deterministic;
+- `package.py`: the Gradescope autograder zip with the hidden checks and our run_autograder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from .. import course
+from ..grading.cache import code_digest, digest
+from .otter import BuildError, normalize_notebook, render_student, run_otter_assign  # noqa: F401
+from .package import autograder_zip
+from .support import support_source
+
+__all__ = ["build_assignment", "manifest", "BuildError", "support_source"]
+
+
+def build_assignment(*, assignment: str, force: bool = False, student_target: Path | None = None,
+                     dist: Path | None = None) -> str:
+    """Build one assignment; skipped when its inputs are unchanged since the last build."""
+    a = course.get(assignment)
+    target = student_target or a.student_dir
+    dist = dist or a.course / "dist"
+    zip_path, stamp = dist / f"{assignment}-autograder.zip", dist / f"{assignment}.stamp"
+    inputs = digest([a.master, a.config_path], extra=[code_digest(), *(support_source(n) for n in a.config.support_files)])
+    if not force and zip_path.exists() and target.exists() and stamp.exists() and stamp.read_text() == inputs:
+        return f"up to date ({target.relative_to(a.course) if target.is_relative_to(a.course) else target}, {zip_path.name})"
+    with tempfile.TemporaryDirectory(prefix=f"dc-build-{assignment}-") as tmp:
+        out = run_otter_assign(a, Path(tmp))
+        render_student(out, target)
+        dist.mkdir(parents=True, exist_ok=True)
+        zip_path.write_bytes(autograder_zip(a, out, target))
+    stamp.write_text(inputs)
+    return f"built {target} and {zip_path}"
+
+
+def manifest(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under `folder` (to compare two builds)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,1 @@
+"""What a grading run writes: grade table, feedback, Gradescope results."""
