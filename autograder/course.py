@@ -14,6 +14,7 @@ normal install and its own folder holds no course), else the checkout this packa
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -98,22 +99,28 @@ def parse_config(path: Path) -> Config:
     known = {"limits": {f.name: f.type for f in fields(Limits)}, "gradescope": {"hidden_visibility": "str"},
              "build": {"support_files": "list"}}
     for section, body in data.items():
-        if section not in known or not isinstance(body, dict):
+        if not isinstance(body, dict):
+            line = next((i + 1 for i, t in enumerate(text.splitlines()) if re.match(rf"\s*{re.escape(section)}\s*=", t)), 0)
+            raise ConfigError(f"{path}:{line}: {section!r} is outside any section; put it under "
+                              f"{', '.join(f'[{s}]' for s in known)}")
+        if section not in known:
             raise ConfigError(f"{path}:{_line_of(text, section)}: unknown section [{section}]; "
                               f"known: {', '.join(f'[{s}]' for s in known)}")
         for key, value in body.items():
             if key not in known[section]:
                 fail(section, key, f"unknown key {key!r} in [{section}]; known: {', '.join(known[section])}")
             kind = known[section][key]
-            if kind in ("float", "int") and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                             or value <= 0 or (kind == "int" and not isinstance(value, int))):
-                fail(section, key, f"{key} must be a positive {'integer' if kind == 'int' else 'number'}, got {value!r}")
+            number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if kind == "float" and not (number and value > 0):
+                fail(section, key, f"{key} must be a positive number, got {value!r}")
+            if kind == "int" and not (number and isinstance(value, int) and value >= 0):
+                fail(section, key, f"{key} must be a whole number, 0 or more, got {value!r}")
     limits = Limits(**{k: (float(v) if known["limits"][k] == "float" else v) for k, v in data.get("limits", {}).items()})
     visibility = data.get("gradescope", {}).get("hidden_visibility", "after_published")
     if visibility not in _VISIBILITY:
         fail("gradescope", "hidden_visibility", f"hidden_visibility must be one of {', '.join(_VISIBILITY)}")
     support = data.get("build", {}).get("support_files", ["toy.py"])
-    if not isinstance(support, list) or not all(isinstance(s, str) and s.endswith(".py") for s in support):
+    if not isinstance(support, list) or not all(isinstance(s, str) and re.fullmatch(r"\w+\.py", s) for s in support):
         fail("build", "support_files", "support_files must be a list of course_core file names such as \"toy.py\"")
     return Config(limits=limits, hidden_visibility=visibility, support_files=tuple(support))
 

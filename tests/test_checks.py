@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "submissions"))
 
 from autograder import course  # noqa: E402
 from autograder.checks import load_suite  # noqa: E402
-from inprocess import failures, namespace, run_checks, support_modules  # noqa: E402
+from inprocess import InProcessKernel, failures, namespace, run_checks, support_modules  # noqa: E402
 from kit import assignments_with_examples, load, master_solution, source_of  # noqa: E402
 
 CORRECT_MARGIN = 0.1  # a correct implementation's error is at most this fraction of the bound
@@ -72,6 +72,52 @@ def test_correct_implementations_get_full_marks_with_room(assignment, name, reco
     record_property("margin", ("correct", assignment, name, worst.ratio))
     assert worst.ratio <= CORRECT_MARGIN, (f"{worst.question}/{worst.check} uses {worst.ratio:.3g} of its bound; "
                                            f"a correct float32 implementation needs more room")
+
+
+MANY = 60  # examples per property beyond the grading profile's, for the margin of correct implementations
+
+
+def _sweep_cases():
+    for a in ASSIGNMENTS:
+        yield pytest.param(a, "master", id=f"{a}-master")
+        for name, _ in correct_implementations(a):
+            if name == "reference" or "float32" in name:
+                yield pytest.param(a, name, id=f"{a}-{name}")
+
+
+@pytest.mark.parametrize("assignment,name", list(_sweep_cases()))
+def test_correct_implementations_keep_their_margin_on_many_more_examples(assignment, name):
+    """The margin above is not an accident of the 20 examples grading draws: every property, run on MANY
+    other examples (derandomized, without shrinking), keeps correct implementations below the same fraction
+    of the bound."""
+    from hypothesis import Phase, given, settings
+
+    from autograder.checks.compare import observe
+    from autograder.checks.framework import GRADING, Student
+
+    _, suite = _setup(assignment)
+    functions = master(assignment) if name == "master" else dict(correct_implementations(assignment))[name]
+    kernel = InProcessKernel(namespace(source_of(functions)))
+    student = Student(kernel, 10)
+    worst = [0.0, None]
+
+    def sweep(check):
+        @settings(GRADING, max_examples=MANY, phases=(Phase.generate,))
+        @given(**{k: s.strategy for k, s in check.run.strategies.items()})
+        def prop(**values):
+            with observe() as seen, kernel.standins.active(check.standins):
+                check.run.body(student, **values)
+            ratio = max((r for _, r in seen), default=0.0)
+            if ratio > worst[0]:
+                worst[:] = ratio, (check.name, values)
+
+        prop()
+
+    for q in suite.auto_questions():
+        for check in q.checks:
+            if hasattr(check.run, "body"):
+                sweep(check)
+    assert worst[0] <= CORRECT_MARGIN, f"{worst[1]} uses {worst[0]:.3g} of its bound"
 
 
 def _mistakes():

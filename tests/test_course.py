@@ -40,12 +40,17 @@ def test_the_shipped_configs_parse():
 @pytest.mark.parametrize("text,match", [
     ("[limits]\ncell = 30\ncal = 5\n", r":3: unknown key 'cal' in \[limits\]"),
     ("[limits]\ncell = \"fast\"\n", r":2: cell must be a positive number"),
-    ("[limits]\nmax_restarts = 1.5\n", r":2: max_restarts must be a positive integer"),
+    ("[limits]\nmax_restarts = 1.5\n", r":2: max_restarts must be a whole number"),
     ("[limits]\ncell = -1\n", r":2: cell must be a positive number"),
     ("\n[grading]\ncell = 3\n", r":2: unknown section \[grading\]"),
     ("[gradescope]\nhidden_visibility = \"sometimes\"\n", r":2: hidden_visibility must be one of"),
     ("[limits]\ncell = 30\ncell = 40\n", r"line 3"),
     ("[build]\nsupport_files = \"toy.py\"\n", r":2: support_files must be a list"),
+    ("[build]\nsupport_files = [\"../../etc/passwd.py\"]\n", r":2: support_files must be a list"),
+    ("[limits]\ncall = nan\n", r":2: call must be a positive number"),
+    ("[limits]\nsubmission = inf\n", r":2: submission must be a positive number"),
+    ("[limits]\nmax_restarts = -1\n", r":2: max_restarts must be a whole number"),
+    ("cell = 30\n[limits]\n", r":1: 'cell' is outside any section"),
 ])
 def test_a_malformed_config_names_its_line(tmp_path, text, match):
     path = tmp_path / "hw.toml"
@@ -66,3 +71,9 @@ def test_grading_with_a_malformed_config_stops_before_writing_anything(tmp_path,
     assert result.exit_code != 0
     assert "hw1_score.toml:3: unknown key 'calls'" in result.output
     assert not out.exists()
+
+
+def test_max_restarts_may_be_zero(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text("[limits]\nmax_restarts = 0\n")
+    assert course.parse_config(path).limits.max_restarts == 0

@@ -165,7 +165,7 @@ def test_second_run_reuses_unchanged_results_and_no_cache_regrades(tmp_path):
     tampered = grade_folder(assignment="hw1_score", submissions=folder, out=out, progress=False, **LIMITS)
     assert tampered[0].total == tampered[0].possible  # the cache is trusted by default ...
     cli(["grade", "hw1_score", str(folder), "--out", str(out), "--no-cache", "--cell-timeout", "40",
-         "--call-timeout", "5"], standalone_mode=False)
+         "--call-timeout", "5", "--timeout", "300"], standalone_mode=False)  # the same settings: the same cache key
     row = next(csv.DictReader((out / "grades.csv").open()))
     assert float(row["total"]) == first[0].total < first[0].possible  # ... and --no-cache does not believe it
 
@@ -188,3 +188,36 @@ def test_cache_key_changes_with_library_versions(tmp_path, monkeypatch):
         assert cache.ResultCache(tmp_path, a, {}).key(sub, "a") != key, library
         monkeypatch.undo()
     assert cache.ResultCache(tmp_path, a, {}).key(sub, "a") == key
+
+
+def test_a_worker_that_dies_before_grading_is_retried_and_then_reported(tmp_path):
+    """No progress written (an import failing, the machine out of memory) is retried like any crash, and the
+    last try gives a clear `crashed` result, which is never cached."""
+    from types import SimpleNamespace
+
+    from autograder.grading.batch import TRANSIENT, Job, Runner
+
+    runner = Runner("hw1_score", tmp_path, 10.0, [])
+    job = Job(tmp_path / "a.ipynb", "a", tmp_path / "0.json")
+    (tmp_path / "0.log").write_text("Traceback: MemoryError\n")
+    dead = SimpleNamespace(returncode=1)
+    assert runner._finish(job, dead, overdue=False, last=False) is None
+    result = runner._finish(job, dead, overdue=False, last=True)
+    assert result.finished and result.status == "crashed" and result.total == 0
+    assert "exit code 1" in " ".join(result.notes)
+    assert "crashed" in TRANSIENT
+
+
+def test_the_gradescope_entry_point_never_grades_a_checkpoint(tmp_path):
+    from autograder.reports.gradescope import pick_notebook
+
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "hw1_score (1)-checkpoint.ipynb").write_text("{}")
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / "__MACOSX" / "._hw1_score (1).ipynb").write_text("{}")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "notes.ipynb").write_text("{}")
+    (tmp_path / "hw1_score (1).ipynb").write_text("{}")
+    assert pick_notebook("hw1_score", tmp_path) == tmp_path / "hw1_score (1).ipynb"
+    (tmp_path / "sub" / "hw1_score.ipynb").write_text("{}")
+    assert pick_notebook("hw1_score", tmp_path) == tmp_path / "sub" / "hw1_score.ipynb"

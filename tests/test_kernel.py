@@ -3,6 +3,7 @@ is called through the bridge, and nothing it sends back is trusted."""
 
 import io
 import time
+import zipfile
 
 import numpy as np
 import psutil
@@ -89,6 +90,19 @@ def test_errors_are_reported_not_raised_here(kernel):
     _run(kernel, "def obj(x):\n    return 'a string'")
     with pytest.raises(StudentError, match="str"):
         kernel.call("obj", {"x": 1}, timeout=10)
+
+
+def test_a_compressed_archive_is_refused_before_it_is_inflated():
+    """2 MiB of deflated zeros would become 2 GiB in the grader: refused unread."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("out0.npy", "w", force_zip64=True) as fh:
+            np.lib.format.write_array_header_2_0(fh, {"descr": "<f8", "fortran_order": False, "shape": (2**28,)})
+            for _ in range(2**6):
+                fh.write(bytes(2**25))
+    assert len(buf.getvalue()) < 4 * 2**20
+    with pytest.raises(codec.WireError, match="compressed or larger"):
+        codec.unpack(buf.getvalue())
 
 
 def test_pickles_are_never_loaded():

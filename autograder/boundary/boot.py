@@ -77,9 +77,9 @@ def _load_bridge():
     bridge = _load("_dc_bridge", "bridge.py")
     fd = os.environ.pop("DC_BRIDGE_FD", "")
     if fd:
-        from multiprocessing.connection import Connection
+        import socket
 
-        bridge.CONN = Connection(int(fd))
+        bridge.CONN = socket.socket(fileno=int(fd))
 
 
 def _limit_memory():

@@ -5,20 +5,26 @@ test harness imports it as `autograder.boundary.bridge` and calls `handle` direc
 self-contained (the standard library, numpy, torch, and the codec). Nothing here is trusted by the
 grader: a student who changes it only changes what their own functions appear to return.
 
-Protocol (`serve`): frames on a socket the grader handed to the kernel at start, each message a JSON
-header frame and an `.npz` frame.
+Protocol (`serve`): messages on a socket the grader handed to the kernel at start, each one frame: two
+lengths, a JSON header and an `.npz` payload (written with one `sendall`, read whole or not at all).
 - grader -> kernel ``{"op": "call", "id", "name", "spec", "standins": {name: contract}, "grads": [arg names]}``
 - kernel -> grader ``{"op": "standin", "name", "spec"}`` while the call runs, answered by
   ``{"op": "standin_reply", "ok", "outputs" | "error"}``
 - kernel -> grader ``{"op": "result", "id", "ok", "outputs", "mutated", "grads" | "error" | "interrupted"}``
 - grader -> kernel ``{"op": "ping"}`` (is the loop running?), answered by ``{"op": "pong"}``;
   ``{"op": "stop"}``, answered by ``{"op": "stopped"}``.
-The loop runs in the kernel's main thread, so the grader's SIGINT (a call past its time limit) interrupts
-the student's function and the loop goes on serving.
+
+Interrupts: the loop runs in the kernel's main thread with its own SIGINT handler, which raises
+KeyboardInterrupt only while the student's function runs (the grader's SIGINT for a call past its time
+limit); anywhere else (framing, encoding, a stand-in's round trip) the interrupt is remembered, never torn
+through a message, and a stale one is dropped before the next call.
 """
 
 import inspect
 import json
+import signal
+import struct
+import time
 
 import torch
 
@@ -33,16 +39,69 @@ _equal = torch.equal  # taken before any student code runs: a notebook that patc
 
 
 # -- framing --------------------------------------------------------------------------------------
-def send(conn, header: dict, payload: bytes = b"") -> None:
-    conn.send_bytes(json.dumps(header).encode())
-    conn.send_bytes(payload)
+_FRAME = struct.Struct("!II")  # header length, payload length
+MAX_HEADER = 1 << 20
 
 
-def recv(conn, max_bytes: int = codec.MAX_BYTES + 2**20):
-    header = json.loads(conn.recv_bytes(1 << 20).decode())
+def send(sock, header: dict, payload: bytes = b"") -> None:
+    """One message, one write: a reader never sees half of it unless the writer dies."""
+    data = json.dumps(header).encode()
+    sock.sendall(_FRAME.pack(len(data), len(payload)) + data + payload)
+
+
+def recv(sock, deadline: float | None = None):
+    """One message ``(header, payload)``. EOFError when the other side is gone; TimeoutError when a whole
+    message has not arrived by `deadline` (``time.monotonic()``; None waits); WireError when malformed."""
+    size_header, size_payload = _FRAME.unpack(_read(sock, _FRAME.size, deadline))
+    if size_header > MAX_HEADER or size_payload > codec.MAX_BYTES + 2**20:
+        raise codec.WireError(f"a message of {size_header} + {size_payload} bytes is larger than allowed")
+    try:
+        header = json.loads(_read(sock, size_header, deadline).decode())
+    except (ValueError, RecursionError) as err:
+        raise codec.WireError(f"the message header is not JSON ({type(err).__name__})") from None
     if not isinstance(header, dict):
         raise codec.WireError("the message header is not a mapping")
-    return header, conn.recv_bytes(max_bytes)
+    return header, _read(sock, size_payload, deadline)
+
+
+def _read(sock, n: int, deadline: float | None) -> bytes:
+    chunks, got = [], 0
+    try:
+        while got < n:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the message did not arrive in time")
+                sock.settimeout(left)
+            try:
+                chunk = sock.recv(min(n - got, 1 << 20))
+            except TimeoutError:
+                raise TimeoutError("the message did not arrive in time") from None
+            if not chunk:
+                raise EOFError("the other side closed the socket")
+            chunks.append(chunk)
+            got += len(chunk)
+    finally:
+        if deadline is not None:
+            sock.settimeout(None)  # a later sendall must not inherit what was left of this deadline
+    return b"".join(chunks)
+
+
+class _Interrupts:
+    """The SIGINT handler while the loop serves: KeyboardInterrupt inside the student's code only."""
+
+    def __init__(self):
+        self.armed = False  # the student's function is running
+        self.pending = False  # an interrupt arrived while disarmed
+
+    def __call__(self, signum, frame):
+        if self.armed:
+            self.armed = False  # once per call: the student's except/finally blocks are not interrupted again
+            raise KeyboardInterrupt
+        self.pending = True
+
+
+INTERRUPTS = _Interrupts()
 
 
 # -- matching arguments to a signature ----------------------------------------------------------------
@@ -54,12 +113,18 @@ def _plain_parameters(sig):
     return params
 
 
-def invoke(fn, args: dict):
-    """Call the student's `fn` with arguments named as in the contract.
+def _by_name(student_names: list, contract_names: list) -> bool:
+    """Match arguments by name only when every parameter of the student's is named as one of the contract's
+    (kept, or reordered); a renamed parameter may collide with another contract name
+    (`ddpm_step(x_t, t, noise, beta, z)`), so then positions decide, as in the notebook's own calls."""
+    return set(student_names[:len(contract_names)]) <= set(contract_names)
 
-    A parameter the student named as the contract does gets its argument by name; the student's other
-    parameters take the remaining arguments in the contract's order. So `q_sample(x_start, t, noise,
-    alpha_bar)` works, and so does a signature whose parameters are in another order.
+
+def invoke(fn, args: dict):
+    """Call the student's `fn` with the arguments `args`, named and ordered as in the contract.
+
+    Parameters named exactly as the contract's (in any order) get their arguments by name; a signature
+    with other names gets them by position, in the contract's order.
     """
     try:
         params = _plain_parameters(inspect.signature(fn))
@@ -68,29 +133,26 @@ def invoke(fn, args: dict):
     if params is None:
         return fn(**args)
     names = [p.name for p in params]
-    rest = iter([a for a in args if a not in names])
-    kwargs = {}
-    for p in params:
-        if p.name in args:
-            kwargs[p.name] = args[p.name]
-        elif p.kind != p.KEYWORD_ONLY:
-            key = next(rest, _MISSING)
-            if key is not _MISSING:
-                kwargs[p.name] = args[key]
-    unused = list(rest)
-    if unused:
-        raise TypeError(f"cannot call {getattr(fn, '__name__', 'the function')}{inspect.signature(fn)} "
-                        f"with the arguments ({', '.join(args)}): no parameter for {', '.join(unused)}")
-    return fn(**kwargs)
+    if _by_name(names, list(args)):
+        missing = [a for a in args if a not in names]
+        if missing:
+            raise TypeError(f"cannot call {getattr(fn, '__name__', 'the function')}{inspect.signature(fn)}: "
+                            f"no parameter for {', '.join(missing)}")
+        return fn(**args)
+    positional = [p for p in params if p.kind != p.KEYWORD_ONLY]
+    if len(args) > len(positional):
+        raise TypeError(f"cannot call {getattr(fn, '__name__', 'the function')}{inspect.signature(fn)} with the "
+                        f"{len(args)} arguments ({', '.join(args)}) of the contract")
+    return fn(*args.values())
 
 
 def bind_like(original, contract: list, args: tuple, kwargs: dict) -> dict:
     """A stand-in's arguments by the contract's names, from a call written against the student's helper.
 
     `contract` lists ``[name, has_default, default]`` in the reference's order. The call is bound through
-    the student's own signature (`original`) when there is one: arguments whose parameter is named as in
-    the contract go by name, the others by position among the unmatched. Missing ones take the contract's
-    defaults.
+    the student's own signature (`original`) when there is one, with its defaults; then matched to the
+    contract by name if the student kept the contract's names (in any order), else by position. Missing
+    arguments take the contract's defaults.
     """
     names = [c[0] for c in contract]
     values = None
@@ -107,9 +169,9 @@ def bind_like(original, contract: list, args: tuple, kwargs: dict) -> dict:
         if len(args) > len(names):
             raise TypeError(f"takes {len(names)} arguments ({', '.join(names)}), got {len(args)}")
         values = {**dict(zip(names, args)), **kwargs}
-    out = {k: v for k, v in values.items() if k in names}
-    for key, name in zip([k for k in values if k not in names], [n for n in names if n not in out]):
-        out[name] = values[key]
+    elif not _by_name(list(values), names):
+        values = dict(zip(names, values.values()))
+    out = {n: values[n] for n in names if n in values}
     for name, has_default, default in contract:
         if name not in out:
             if not has_default:
@@ -130,7 +192,14 @@ def make_standin(name: str, contract: list, original, ask):
         named = bind_like(original, contract, args, kwargs)
         device = next((v.device for v in named.values() if isinstance(v, torch.Tensor)), None)
         spec, arrays = codec.encode_args(named)
-        reply, payload = ask({"op": "standin", "name": name, "spec": spec}, codec.pack(arrays))
+        armed, INTERRUPTS.armed = INTERRUPTS.armed, False  # the round trip is not torn by an interrupt ...
+        try:
+            reply, payload = ask({"op": "standin", "name": name, "spec": spec}, codec.pack(arrays))
+        finally:
+            INTERRUPTS.armed = armed
+        if armed and INTERRUPTS.pending:  # ... which is delivered once it is over
+            INTERRUPTS.pending = INTERRUPTS.armed = False
+            raise KeyboardInterrupt
         if not reply.get("ok"):
             raise RuntimeError(f"{name} (the grader's stand-in): {reply.get('error', 'failed')}")
         outputs, _ = codec.decode_outputs(reply["outputs"], codec.unpack(payload))
@@ -206,13 +275,19 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
         original = saved[helper] if saved[helper] is not _MISSING else None
         user_ns[helper] = make_standin(helper, contract, original, ask)
     try:
+        INTERRUPTS.pending = False  # an interrupt meant for an earlier call
+        INTERRUPTS.armed = True
         result = invoke(fn, args)
+        INTERRUPTS.armed = False
         error = None
     except KeyboardInterrupt:
+        INTERRUPTS.armed = False
         return {"op": "result", "ok": False, "interrupted": True}, b""
     except BaseException as err:  # noqa: BLE001 - anything the student's code raises (SystemExit too) is a result
+        INTERRUPTS.armed = False
         result, error = None, f"raised {type(err).__name__}: {err}"[:2000]
     finally:
+        INTERRUPTS.armed = False
         for helper, fn_saved in saved.items():
             if fn_saved is _MISSING:
                 user_ns.pop(helper, None)
@@ -244,32 +319,39 @@ def standin_contracts(helpers: dict) -> dict:
 
 
 # -- the loop ------------------------------------------------------------------------------------------
-def serve(user_ns: dict, conn=None) -> None:
+def serve(user_ns: dict, sock=None) -> None:
     """Answer the grader's call requests until it says stop (or goes away)."""
-    conn = conn or CONN
+    sock = sock or CONN
+    sock.settimeout(None)
 
     def ask(header, payload):
-        send(conn, header, payload)
-        return recv(conn)
+        send(sock, header, payload)
+        return recv(sock)
 
-    while True:
-        try:
-            request, payload = recv(conn)
-        except KeyboardInterrupt:  # an interrupt that arrived just after a call returned
-            continue
-        except (EOFError, OSError):
-            return
-        if request.get("op") == "stop":
-            send(conn, {"op": "stopped"})
-            return
-        if request.get("op") == "ping":
-            send(conn, {"op": "pong"})
-            continue
-        try:
-            reply = handle(user_ns, request, payload, ask)
-        except KeyboardInterrupt:
-            reply = {"op": "result", "id": request.get("id"), "ok": False, "interrupted": True}, b""
-        except Exception as err:  # noqa: BLE001 - a notebook that broke the bridge loses the call, not the loop
-            reply = {"op": "result", "id": request.get("id"), "ok": False,
-                     "error": f"the call failed in the bridge ({type(err).__name__}: {err})"}, b""
-        send(conn, *reply)
+    previous = signal.signal(signal.SIGINT, INTERRUPTS)
+    try:
+        while True:
+            try:
+                request, payload = recv(sock)
+            except (EOFError, OSError):
+                return
+            except codec.WireError as err:
+                send(sock, {"op": "result", "id": None, "ok": False, "error": f"malformed request: {err}"})
+                continue
+            if request.get("op") == "stop":
+                send(sock, {"op": "stopped"})
+                return
+            if request.get("op") == "ping":
+                send(sock, {"op": "pong"})
+                continue
+            try:
+                reply = handle(user_ns, request, payload, ask)
+            except KeyboardInterrupt:
+                reply = {"op": "result", "id": request.get("id"), "ok": False, "interrupted": True}, b""
+            except Exception as err:  # noqa: BLE001 - a notebook that broke the bridge loses the call, not the loop
+                reply = {"op": "result", "id": request.get("id"), "ok": False,
+                         "error": f"the call failed in the bridge ({type(err).__name__}: {err})"}, b""
+            send(sock, *reply)
+    finally:
+        INTERRUPTS.armed = False
+        signal.signal(signal.SIGINT, previous)

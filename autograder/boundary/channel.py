@@ -69,6 +69,14 @@ class Channel:
         out.stdout = "".join(text)[:MAX_TEXT]
         return out
 
+    def finished(self, msg_id: str) -> Execution | None:
+        """The request's outcome if its reply has arrived, without waiting; None while it runs."""
+        out = Execution("ok")
+        while self.client.shell_channel.socket.poll(0):
+            if self._shell_reply(msg_id, out):
+                return out
+        return None
+
     def execute(self, code: str, timeout: float) -> Execution:
         if not self.alive():
             return Execution("died", "the kernel is not running")

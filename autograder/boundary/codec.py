@@ -11,6 +11,7 @@ with `allow_pickle=False`, numeric dtypes only, of bounded size. Nothing is ever
 from __future__ import annotations
 
 import io
+import zipfile
 
 import numpy as np
 import torch
@@ -41,10 +42,14 @@ def unpack(data: bytes) -> dict:
         raise WireError("the archive is not bytes of bounded size")
     if not data:
         return {}
-    try:
+    try:  # uncompressed entries only, so the size read is the size held (no decompression bomb)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+        if any(i.compress_type != zipfile.ZIP_STORED for i in infos) or sum(i.file_size for i in infos) > MAX_BYTES:
+            raise WireError("the archive is compressed or larger than allowed")
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             out = {k: archive[k] for k in archive.files}
-    except (ValueError, OSError, EOFError, KeyError) as err:  # zipfile errors are OSError/ValueError subclasses
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
         raise WireError(f"corrupt archive ({type(err).__name__}: {err})") from None
     for key, value in out.items():
         if value.dtype.kind not in _NUMERIC:
@@ -72,13 +77,22 @@ class TestModel(torch.nn.Module):
     - classifier (``V`` given): ``f(x, s) = tanh(x W^T + b + s c) V^T``, logits of shape ``(B, K)``.
 
     Parameters are float64 and cast to ``x``'s dtype and device, so gradients reach them (loss checks).
+
+    `time` is how the contract says the model is called: ``"index"`` (``t``, an int64 tensor of shape
+    ``(B,)``: DDPM's eps-model), ``"level"`` (``sigma``, a number or a float tensor of shape ``()`` or
+    ``(B,)``: a noise-conditional score model) or ``"any"``. A call that breaks it raises TypeError, which the
+    student sees.
     """
 
     PARTS = ("W", "b", "c", "A", "E", "V")
+    TIMES = ("any", "index", "level")
     __test__ = False  # not a pytest test class
 
-    def __init__(self, W, b, c, A=None, E=None, V=None):
+    def __init__(self, W, b, c, A=None, E=None, V=None, *, time: str = "any"):
         super().__init__()
+        if time not in self.TIMES:
+            raise ValueError(f"time must be one of {self.TIMES}")
+        self.time = time
         for name, value in zip(self.PARTS, (W, b, c, A, E, V)):
             if value is not None:
                 value = torch.as_tensor(value, dtype=torch.float64)
@@ -91,10 +105,25 @@ class TestModel(torch.nn.Module):
         return {p: to_numpy(getattr(self, p)) for p in self.PARTS if getattr(self, p) is not None}
 
     def copy(self) -> "TestModel":
-        return TestModel(**{p: torch.from_numpy(a.copy()) for p, a in self.arrays().items()})
+        return TestModel(**{p: torch.from_numpy(a.copy()) for p, a in self.arrays().items()}, time=self.time)
+
+    def _check_time(self, s, B: int) -> None:
+        if self.time == "index" and not (isinstance(s, torch.Tensor) and s.dtype == torch.int64
+                                         and tuple(s.shape) == (B,)):
+            got = f"a {s.dtype} tensor of shape {tuple(s.shape)}" if isinstance(s, torch.Tensor) else repr(s)
+            raise TypeError(f"the model takes t as an int64 tensor of shape (B,) = ({B},), the step of each "
+                            f"sample (e.g. torch.full((B,), t, dtype=torch.int64)); it got {got}")
+        if self.time == "level":
+            ok = (isinstance(s, (int, float)) and not isinstance(s, bool)) or (
+                isinstance(s, torch.Tensor) and s.is_floating_point() and tuple(s.shape) in ((), (B,)))
+            if not ok:
+                got = f"a {s.dtype} tensor of shape {tuple(s.shape)}" if isinstance(s, torch.Tensor) else repr(s)
+                raise TypeError(f"the model takes the noise level sigma as a number or a float tensor of shape () "
+                                f"or (B,) = ({B},); it got {got}")
 
     def forward(self, x, s, y=None):
         B = x.shape[0]
+        self._check_time(s, B)
         cast = lambda p: p.to(dtype=x.dtype, device=x.device)  # noqa: E731
         s = torch.as_tensor(s).to(dtype=x.dtype, device=x.device).reshape(-1, 1)  # (B, 1) or (1, 1)
         h = x.reshape(B, -1) @ cast(self.W).T + cast(self.b) + s * cast(self.c)  # (B, d)
@@ -129,7 +158,7 @@ def encode_args(kwargs: dict) -> tuple:
             for part, array in value.arrays().items():
                 arrays[f"{name}.{part}"] = array
                 keys[part] = f"{name}.{part}"
-            spec[name] = {"kind": "model", "parts": keys}
+            spec[name] = {"kind": "model", "parts": keys, "time": value.time}
         elif isinstance(value, torch.Tensor):
             arrays[name] = to_numpy(value)
             spec[name] = {"kind": "tensor", "key": name, "dtype": str(value.dtype).replace("torch.", "")}
@@ -163,7 +192,8 @@ def decode_args(spec: dict, arrays: dict) -> dict:
                 out[name] = arrays[item["key"]].copy()
             elif kind == "model":
                 parts = {p: torch.from_numpy(arrays[k].copy()) for p, k in item["parts"].items() if p in TestModel.PARTS}
-                out[name] = TestModel(**parts)
+                time = item.get("time", "any")
+                out[name] = TestModel(**parts, time=time if time in TestModel.TIMES else "any")
             elif kind == "value" and is_value(item.get("value")):
                 out[name] = _as_tuple(item["value"])
             else:

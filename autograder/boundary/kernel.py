@@ -10,6 +10,7 @@ kernel that dies or stops answering is reported as `KernelLost` and can be resta
 from __future__ import annotations
 
 import contextlib
+import select
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from .channel import Channel, Execution
 from .process import KernelProcess
 
 INTERRUPT_GRACE = 5.0  # seconds an interrupted call gets to unwind before the kernel is killed
+FRAME_GRACE = 10.0  # seconds a message that started arriving gets to arrive whole
 
 
 class KernelLost(BaseException):
@@ -196,49 +198,44 @@ class StudentKernel:
         if self.channel is None or not self.alive():
             raise KernelLost("the kernel is not running")
         self._serving = self.channel.begin("import _dc_bridge\n_dc_bridge.serve(get_ipython().user_ns)")
-        deadline = time.monotonic() + timeout
         try:
             bridge.send(self._conn, {"op": "ping"})
-            while time.monotonic() < deadline:
-                if self._conn.poll(0.05):
-                    op = bridge.recv(self._conn)[0].get("op")
-                    if op == "pong":
-                        return
-                    if op != "result":  # a late answer of an interrupted call is skipped; anything else is wrong
-                        raise BridgeUnavailable("the kernel answered the grader with something unexpected")
-                    continue
-                run = self.channel.wait(self._serving, 0.05)
-                if run.status != "timeout":  # the loop's request ended: it never started serving
-                    raise BridgeUnavailable("the grader could not call the notebook's functions "
-                                            f"({run.error or 'the bridge stopped at once'})")
-            raise BridgeUnavailable(f"the bridge did not answer within {timeout:g} s")
-        except (EOFError, OSError, ValueError):
-            raise KernelLost("the kernel died before the grader could call its functions") from None
-        except BridgeUnavailable:
+        except OSError:
             self._serving = None
-            raise
+            raise KernelLost("the kernel died before the grader could call its functions") from None
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._next(deadline, "the bridge started")
+            op = message[0].get("op") if message else None
+            if op == "pong":
+                return
+            if op != "result":  # a late answer of an interrupted call is skipped; anything else is wrong
+                self._serving = None
+                raise BridgeUnavailable("the grader could not call the notebook's functions (the bridge "
+                                        + ("did not answer in time)" if message is None else "answered nonsense)"))
 
     def close_bridge(self, timeout: float = 5.0) -> Execution:
         """Stop the bridge's loop; returns its execute request's outcome (output printed during calls)."""
-        msg_id, self._serving = self._serving, None
-        if msg_id is None or self.channel is None:
+        if self._serving is None or self.channel is None:
+            self._serving = None
             return Execution("ok")
+        deadline = time.monotonic() + timeout
         try:
             bridge.send(self._conn, {"op": "stop"})
-            deadline = time.monotonic() + timeout
-            while self._conn.poll(max(deadline - time.monotonic(), 0)):
-                if bridge.recv(self._conn)[0].get("op") == "stopped":
-                    break
-        except (OSError, EOFError, ValueError):
+            while (message := self._next(deadline, "the bridge stopped")) and message[0].get("op") != "stopped":
+                pass
+        except (OSError, KernelLost):
             pass
-        return self.channel.wait(msg_id, timeout)
+        msg_id, self._serving = self._serving, None
+        return self.channel.wait(msg_id, max(deadline - time.monotonic(), 0.5)) if msg_id else Execution("ok")
 
     def call(self, name: str, kwargs: dict, *, timeout: float, grads: tuple = ()) -> Reply:
         """Call the student's `name(**kwargs)` (arguments named as in the contract).
 
         Stand-ins set with `self.standins.active(...)` replace the student's helpers during the call.
         Raises StudentError when the function raises or returns something other than numbers,
-        CallTimeout when it was interrupted at its time limit, KernelLost when the kernel died.
+        CallTimeout when it was interrupted at its time limit, KernelLost when the kernel died, and
+        BridgeUnavailable when the bridge's loop stopped.
         """
         self.open_bridge()
         spec, arrays = codec.encode_args(kwargs)
@@ -248,27 +245,49 @@ class StudentKernel:
         try:
             bridge.send(self._conn, request, codec.pack(arrays))
         except OSError:
+            self._serving = None
             raise KernelLost(f"the kernel died before {name} was called") from None
         header, payload = self._receive(time.monotonic() + timeout, name, self._calls)
         if header.get("interrupted"):
             raise CallTimeout(f"{name} did not return within {timeout:g} s (an infinite loop?)")
         return reply_from(header, payload)
 
-    def _receive(self, deadline: float, what: str, call_id=None):
-        """The reply to call `call_id` (or, without one, the next reply), answering stand-in requests meanwhile
-        and ignoring results of other ids; interrupts the kernel at the deadline."""
-        interrupted = False
+    def _next(self, deadline: float, what: str):
+        """The next whole message from the bridge, or None at `deadline`.
+
+        KernelLost when the kernel is gone or sends something malformed; BridgeUnavailable when the bridge's
+        loop has stopped (the kernel lives, but nothing will answer).
+        """
         while True:
             left = deadline - time.monotonic()
-            try:
-                ready = self._conn.poll(max(left, 0.0))
-                if ready:
-                    header, payload = bridge.recv(self._conn)
-            except (EOFError, OSError, ValueError) as err:
-                self._serving = None
-                raise KernelLost(f"the kernel died while {what} ran (os._exit, a crash, or out of memory)"
-                                 if isinstance(err, EOFError) else f"the kernel sent a malformed message ({err})") from None
-            if not ready:
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self._conn], [], [], min(left, 0.1))
+            if ready:
+                try:
+                    return bridge.recv(self._conn, deadline=time.monotonic() + FRAME_GRACE)
+                except EOFError:
+                    self._serving = None
+                    raise KernelLost(f"the kernel died while {what} (os._exit, a crash, or out of memory)") from None
+                except (TimeoutError, OSError, ValueError) as err:  # codec.WireError is a ValueError
+                    self._serving = None
+                    raise KernelLost(f"the kernel sent a malformed message while {what} ({err})") from None
+            if self._serving is not None:
+                run = self.channel.finished(self._serving)
+                if run is not None:
+                    self._serving = None
+                    if not self.alive():
+                        raise KernelLost(f"the kernel died while {what} (os._exit, a crash, or out of memory)")
+                    raise BridgeUnavailable("the grader could not call the notebook's functions: the bridge "
+                                            f"stopped ({run.error or 'it returned'})")
+
+    def _receive(self, deadline: float, what: str, call_id):
+        """The reply to call `call_id`, answering stand-in requests meanwhile and ignoring results of other
+        ids; interrupts the kernel at the deadline, and kills it if the call ignores the interrupt."""
+        interrupted = False
+        while True:
+            message = self._next(deadline, f"{what} ran")
+            if message is None:
                 if interrupted:
                     self.process.kill()
                     self._serving = None
@@ -277,6 +296,7 @@ class StudentKernel:
                 self.process.interrupt()
                 deadline = time.monotonic() + INTERRUPT_GRACE
                 continue
+            header, payload = message
             if header.get("op") == "standin":
                 reply = (self.standins.answer(header, payload) if not interrupted else
                          ({"op": "standin_reply", "ok": False, "error": "the call's time limit was reached"}, b""))
@@ -286,8 +306,8 @@ class StudentKernel:
                     self._serving = None
                     raise KernelLost(f"the kernel died while {what} ran") from None
                 continue
-            if call_id is not None and header.get("op") == "result" and header.get("id") != call_id:
+            if header.get("op") != "result" or header.get("id") != call_id:
                 continue  # not the answer to this call (a forged or a stale message)
-            if interrupted and header.get("op") == "result" and not header.get("interrupted"):
+            if interrupted and not header.get("interrupted"):
                 header = {**header, "interrupted": True}  # it finished just as the limit passed
             return header, payload

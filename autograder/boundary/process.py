@@ -15,7 +15,6 @@ import signal
 import socket
 import sys
 import tempfile
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import psutil
@@ -91,7 +90,7 @@ class KernelProcess:
         self.tag = os.urandom(8).hex()  # marks every process this kernel starts (see `sweep`)
         self.km: KernelManager | None = None
         self.client = None  # the Jupyter client of the running kernel
-        self.conn: Connection | None = None  # the grader's end of the bridge's socket
+        self.conn: socket.socket | None = None  # the grader's end of the bridge's socket
         self._log = None
         for name in _LAUNCH_FILES:
             shutil.copy(_HERE / name, self.private / name)
@@ -115,7 +114,7 @@ class KernelProcess:
                                  pass_fds=(theirs.fileno(),))
         finally:
             theirs.close()
-        self.conn = Connection(ours.detach())
+        self.conn = ours
         self.client = self.km.blocking_client()
         self.client.start_channels()
 

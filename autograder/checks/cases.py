@@ -73,12 +73,14 @@ def random_mixture(g: np.random.Generator, K: int, d: int, *, spread: float = 2.
     return weights, means, covs
 
 
-def test_model(g: np.random.Generator, d: int, *, scale: float = 0.5, time_scale: float = 0.1,
+def test_model(g: np.random.Generator, d: int, *, scale: float = 0.5, time_scale: float = 0.1, time: str = "any",
                linear: bool = True, classes: int | None = None, classifier: bool = False) -> TestModel:
     """A random `TestModel` on d-dimensional data (d = prod(D) for data of shape (B, *D)).
 
-    `time_scale` sets how strongly the output depends on the step or noise level; `classes` adds a class
-    embedding (a conditional model) or, with `classifier`, makes it a classifier over that many classes.
+    `time_scale` sets how strongly the output depends on the step or noise level, `time` how the contract
+    says it is given (``"index"``: an int64 (B,) tensor of steps; ``"level"``: a noise level; see TestModel);
+    `classes` adds a class embedding (a conditional model) or, with `classifier`, makes it a classifier over
+    that many classes.
     """
     draw = lambda *shape, s=scale: normal(g, *shape, scale=s)  # noqa: E731
     parts = dict(W=draw(d, d), b=draw(d), c=draw(d, s=scale * time_scale))
@@ -89,7 +91,7 @@ def test_model(g: np.random.Generator, d: int, *, scale: float = 0.5, time_scale
             parts["A"] = draw(d, d)
         if classes:
             parts["E"] = draw(classes, d)
-    return TestModel(**parts)
+    return TestModel(**parts, time=time)
 
 
 test_model.__test__ = False  # not a pytest test
@@ -106,35 +108,63 @@ def reference(fn, *args, **kwargs):
     return fn(*(_cast(a, F64) for a in args), **{k: _cast(v, F64) for k, v in kwargs.items()})
 
 
-def _budget(exact: torch.Tensor, in_float32: torch.Tensor) -> torch.Tensor:
-    err = (in_float32.to(F64) - exact).abs()
-    return torch.where(torch.isfinite(err), err, torch.zeros_like(err))
+_ULP32 = 2.0**-24  # float32's unit roundoff
+
+
+def _perturbed(value, sign: float):
+    """`value` with every float entry moved by one float32 rounding of an O(1) quantity, in a fixed pattern of
+    directions: ``x + sign * pattern * 2^-24 * max(|x|, 1)``. Absolute for small entries, because float32
+    rounds the O(1) intermediates they enter (``1 - beta_t`` for a schedule entry of 1e-4)."""
+    if isinstance(value, TestModel):
+        return TestModel(**{p: _perturbed(torch.from_numpy(a), sign) for p, a in value.arrays().items()},
+                         time=value.time)
+    if not (isinstance(value, torch.Tensor) and value.is_floating_point()):
+        return value
+    pattern = torch.randint(0, 2, value.shape, generator=torch.Generator().manual_seed(value.numel())) * 2.0 - 1.0
+    value = value.to(F64)
+    return value + sign * _ULP32 * pattern.to(F64) * value.abs().clamp(min=1.0)
 
 
 def _has_float32(values) -> bool:
     return any(isinstance(v, torch.Tensor) and v.dtype == torch.float32 for v in values)
 
 
+def _float32_budget(fn, args, kwargs):
+    """Per output, the entrywise size of float32's error on `fn`: the largest deviation from the exact answer
+    of `fn` run entirely in float32 (data and schedules cast first, as diffusers does) and of `fn` run exactly
+    on inputs moved by one float32 rounding (twice, in opposite directions). The first measures the
+    arithmetic's rounding, the others the conditioning, which holds whatever order a correct implementation
+    computes in."""
+    runs = [fn(*(_cast(a, torch.float32) for a in args), **{k: _cast(v, torch.float32) for k, v in kwargs.items()})]
+    for sign in (1.0, -1.0):
+        runs.append(fn(*(_perturbed(a, sign) for a in args), **{k: _perturbed(v, sign) for k, v in kwargs.items()}))
+    return runs
+
+
+def _deviation(exact: torch.Tensor, runs) -> torch.Tensor:
+    err = torch.stack([(r.detach().to(F64) - exact).abs() for r in runs]).amax(0)
+    return torch.where(torch.isfinite(err), err, torch.zeros_like(err))
+
+
 def expected(fn, *args, **kwargs):
     """The reference answer with its float32 error budget (`compare.Expected`), or a tuple of them.
 
-    When some argument is float32 data, the budget of each entry is how far `fn` itself lands when every
-    floating-point argument, data and schedules alike, is cast to float32 first: the precision a correct
-    float32 implementation can reach. With float64 data the budget is zero.
+    With float32 data the budget of each entry is `_float32_budget`'s; with float64 data it is zero.
     """
     exact = reference(fn, *args, **kwargs)
-    if not _has_float32([*args, *kwargs.values()]):
-        zero = lambda e: Expected(e, torch.zeros_like(e))  # noqa: E731
-        return tuple(map(zero, exact)) if isinstance(exact, tuple) else zero(exact)
-    low = fn(*(_cast(a, torch.float32) for a in args), **{k: _cast(v, torch.float32) for k, v in kwargs.items()})
-    if isinstance(exact, tuple):
-        return tuple(Expected(e, _budget(e, lo)) for e, lo in zip(exact, low))
-    return Expected(exact, _budget(exact, low))
+    single = not isinstance(exact, tuple)
+    exact = (exact,) if single else exact
+    if _has_float32([*args, *kwargs.values()]):
+        runs = [(r,) if single else r for r in _float32_budget(fn, args, kwargs)]
+        out = tuple(Expected(e, _deviation(e, [r[i] for r in runs])) for i, e in enumerate(exact))
+    else:
+        out = tuple(Expected(e, torch.zeros_like(e)) for e in exact)
+    return out[0] if single else out
 
 
-def _loss_and_grads(fn, model: str, kwargs: dict, dtype):
-    m = kwargs[model].copy().requires_grad_(True)
-    value = fn(**{k: _cast(v, dtype) for k, v in kwargs.items() if k != model}, **{model: m})
+def _loss_and_grads(fn, model: str, kwargs: dict, cast):
+    m = cast(kwargs[model]).copy().requires_grad_(True)
+    value = fn(**{k: cast(v) for k, v in kwargs.items() if k != model}, **{model: m})
     names, params = zip(*m.named_parameters())
     grads = torch.autograd.grad(value, params)
     return value.detach(), {f"{model}.{n}": g for n, g in zip(names, grads)}
@@ -142,12 +172,14 @@ def _loss_and_grads(fn, model: str, kwargs: dict, dtype):
 
 def expected_loss(fn, *, model: str, **kwargs) -> Loss:
     """A reference loss and its gradient with respect to the parameters of the model argument `model`, each
-    with its float32 error budget."""
-    value, grads = _loss_and_grads(fn, model, kwargs, F64)
+    with its float32 error budget (as `expected`)."""
+    value, grads = _loss_and_grads(fn, model, kwargs, lambda v: _cast(v, F64))
     if not _has_float32(kwargs.values()):
         return Loss(Expected(value, torch.zeros_like(value)), {k: Expected(g, torch.zeros_like(g)) for k, g in grads.items()})
-    low, low_grads = _loss_and_grads(fn, model, kwargs, torch.float32)
-    return Loss(Expected(value, _budget(value, low)), {k: Expected(g, _budget(g, low_grads[k])) for k, g in grads.items()})
+    runs = [_loss_and_grads(fn, model, kwargs, lambda v: _cast(v, torch.float32))]
+    runs += [_loss_and_grads(fn, model, kwargs, lambda v, s=sign: _perturbed(v, s)) for sign in (1.0, -1.0)]
+    return Loss(Expected(value, _deviation(value, [r[0] for r in runs])),
+                {k: Expected(g, _deviation(g, [r[1][k] for r in runs])) for k, g in grads.items()})
 
 
 # -- diffusion steps ----------------------------------------------------------------------------------

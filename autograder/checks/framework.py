@@ -48,13 +48,16 @@ class Student:
     its inputs unchanged.
     """
 
-    def __init__(self, kernel, call_timeout: float):
+    def __init__(self, kernel, call_timeout: float, time_left=None):
+        """`time_left()`: seconds left for the whole submission; a call never gets more than that."""
         self.kernel = kernel
         self.call_timeout = call_timeout
+        self.time_left = time_left or (lambda: float("inf"))
 
     def _call(self, name: str, kwargs: dict, grads: tuple = ()):
+        timeout = min(self.call_timeout, max(self.time_left(), 0.5))
         try:
-            reply = self.kernel.call(name, kwargs, timeout=self.call_timeout, grads=grads)
+            reply = self.kernel.call(name, kwargs, timeout=timeout, grads=grads)
         except StudentError as err:
             raise CheckFailed(f"{name} {err}") from None
         if reply.mutated:
@@ -214,7 +217,9 @@ class Suite:
 
             run.__doc__ = fn.__doc__
             run.__name__ = fn.__name__
-            run.examples = examples
+            run.examples = examples  # the explicit examples every submission is checked on
+            run.body = fn  # the property itself, for sweeps outside hypothesis (tests/test_checks.py)
+            run.strategies = strategies
             return self.check(question, points, function=function, hidden=hidden, standins=standins)(run)
 
         return register

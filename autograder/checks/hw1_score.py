@@ -26,7 +26,7 @@ F64 = torch.float64
 
 
 def _zero_model(d: int) -> TestModel:
-    return TestModel(W=torch.zeros(d, d), b=torch.zeros(d), c=torch.zeros(d), A=torch.zeros(d, d))
+    return TestModel(W=torch.zeros(d, d), b=torch.zeros(d), c=torch.zeros(d), A=torch.zeros(d, d), time="level")
 
 
 # -- gmm_score (6) -----------------------------------------------------------------------------------
@@ -120,7 +120,8 @@ def tweedie_is_exact_denoiser(student, m, sigma):
 # -- dsm_loss (4) ------------------------------------------------------------------------------------
 @SUITE.check("dsm_loss", 1, function="dsm_loss", hidden=False)
 def dsm_loss_zero_model(student):
-    """dsm_loss is a scalar; with a model that returns 0 it is mean 0.5 ||noise||^2 = 1.25 here"""
+    """dsm_loss is a scalar; with a model that returns 0 it is mean 0.5 ||noise||^2 = 1.25 here, and its gradient
+    with respect to the model's parameters is right"""
     inputs = dict(score_model=_zero_model(2), x0=torch.zeros(2, 2, dtype=F64),
                   sigma=torch.tensor([0.5, 2.0], dtype=F64), noise=torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=F64))
     got = student.loss("dsm_loss", model="score_model", **inputs)
@@ -132,13 +133,14 @@ def dsm_loss_matches(student, m, log_sigma):
     """dsm_loss equals Song & Ermon's sigma^2-weighted denoising score matching loss, in value and in its
     gradient with respect to the model's parameters"""
     g = rng(m.seed)
-    model = test_model(g, m.d)
+    model = test_model(g, m.d, time="level")
     x0, noise = normal(g, m.N, m.d, scale=2.0, dtype=m.torch_dtype), normal(g, m.N, m.d, dtype=m.torch_dtype)
     sigma = torch.exp(log_sigma + torch.from_numpy(g.uniform(-1, 1, size=m.N)))
     inputs = dict(score_model=model, x0=x0, sigma=sigma, noise=noise)
     got = student.loss("dsm_loss", model="score_model", **inputs)
+    # The target form -(x_tilde - x0) / sigma^2 cancels in float32 at small sigma: measured 6e-5 relative.
     assert_loss(got, expected_loss(ref.dsm_loss, model="score_model", **inputs), "dsm_loss", dtype=x0.dtype,
-                tol=Tol(rtol=1e-4, atol=1e-6), grad_tol=Tol(rtol=2e-4, atol=1e-5))
+                tol=Tol(rtol=1e-3, atol=1e-6), grad_tol=Tol(rtol=2e-3, atol=1e-5))
 
 
 # -- langevin_step (3) -------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def _anneal_inputs(a: Anneal):
     g = rng(a.seed)
     sigmas = torch.logspace(torch.log10(torch.tensor(a.sigma_max)).item(), torch.log10(torch.tensor(a.sigma_min)).item(),
                             a.L, dtype=F64) if a.L > 1 else torch.tensor([a.sigma_min], dtype=F64)
-    field = test_model(g, a.d, time_scale=1.0)
+    field = test_model(g, a.d, time_scale=1.0, time="level")
     field.A.data = -0.5 * torch.eye(a.d, dtype=F64) + 0.1 * field.A.data
     return dict(x=normal(g, a.N, a.d, scale=3.0, dtype=DTYPES[a.dtype]), score_fn=field, sigmas=sigmas, step_lr=a.step_lr,
                 n_steps=a.n_steps, noise=normal(g, a.L, a.n_steps, a.N, a.d, dtype=DTYPES[a.dtype]))

@@ -31,6 +31,8 @@ from .submission import find_submissions, submission_name
 
 MAX_TRIES = 3
 GRACE = 60.0  # seconds a worker gets beyond the submission limit before it is killed
+# Results whose outcome may not repeat (a crash, a load-dependent time-out, a grader bug) are never cached.
+TRANSIENT = {Flag.CRASHED.value, Flag.KILLED_GRADER.value, Flag.TIMEOUT.value, Flag.GRADER_ERROR.value}
 
 
 @dataclass
@@ -115,7 +117,7 @@ class Runner:
                 [sys.executable, "-m", "autograder.grading.worker", self.assignment, str(job.path),
                  str(job.result_file), "--name", job.name, "--plan", str(plan_file), *self.worker_args],
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, "TMPDIR": str(tmp)})
+                env={**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis")})
         with self._lock:
             self._running[job.name] = proc
         return proc
@@ -143,7 +145,7 @@ class Runner:
             return partial
         current = (partial.current if partial else None) or {}
         cause = "ran past its time limit" if overdue else f"stopped unexpectedly (exit code {proc.returncode})"
-        if not last and current:
+        if not last:  # try again: around what was running, or as it was (it died before grading began)
             if current.get("phase") == "cell":
                 job.plan["skip_cells"].append(current["cell"])
             elif current.get("phase") == "check":
@@ -206,7 +208,8 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
                     job, result = futures[future], future.result()
                     if result is not None:
                         results[job.name] = result
-                        store.put(keys[job.name], result)
+                        if not set(result.flags) & TRANSIENT:
+                            store.put(keys[job.name], result)
                     bar.update(1)
             except BaseException:  # Ctrl-C: take every worker and kernel down with the batch
                 runner.stop_all()

@@ -4,7 +4,8 @@ Grading is deterministic, so a result can be reused while everything it depends 
 submission's bytes and name, the grading settings, the assignment's config and student folder, the code
 of the grader and of the reference, and the versions of the libraries that decide the grade (Python,
 torch, numpy, hypothesis: a new hypothesis draws other examples, a new torch rounds differently). For
-the grades that count, `diffcourse grade --no-cache` regrades everything.
+the grades that count, `diffcourse grade --no-cache` regrades everything. Results flagged as a crash, a
+time-out or a grader error are never stored (`batch.TRANSIENT`): their outcome may not repeat.
 """
 
 from __future__ import annotations

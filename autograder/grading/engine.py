@@ -148,7 +148,7 @@ class Grader:
 
     # -- the checks -----------------------------------------------------------------------------
     def run_checks(self) -> None:
-        student = Student(self.kernel, self.limits.call)
+        student = Student(self.kernel, self.limits.call, self._time_left)
         for q_res, question in zip(self.result.questions, self.suite.questions.values()):
             for c_res, check in zip(q_res.checks, question.checks):
                 self._progress({"phase": "check", "question": question.name, "check": check.name})

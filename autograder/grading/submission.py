@@ -27,7 +27,7 @@ def submission_name(path: Path) -> str:
     return Path(path).stem
 
 
-def _hidden(name: str) -> bool:
+def hidden_entry(name: str) -> bool:
     """Checkpoints, macOS resource forks and other hidden entries of a zip."""
     parts = PurePosixPath(name).parts
     return "__MACOSX" in parts or any(p.startswith(".") and p not in (".", "..") for p in parts)
@@ -41,7 +41,7 @@ def _notebook_bytes(path: Path, assignment: str) -> bytes:
     try:
         with zipfile.ZipFile(path) as zf:
             names = [i for i in zf.infolist() if i.filename.endswith(".ipynb") and not i.is_dir()
-                     and not _hidden(i.filename)]
+                     and not hidden_entry(i.filename)]
             if not names:
                 raise BadSubmission("the zip holds no .ipynb notebook")
             exact = [i for i in names if Path(i.filename).name == f"{assignment}.ipynb"]

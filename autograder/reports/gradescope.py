@@ -17,19 +17,28 @@ import click
 
 from .. import course
 from ..grading.batch import grade_folder
+from ..grading.submission import hidden_entry
 from .report import gradescope
 
 
+def pick_notebook(assignment: str, submission_dir: Path) -> Path | None:
+    """The submitted notebook: `<id>.ipynb` if there is one, else the shallowest (never a checkpoint or a
+    resource fork)."""
+    notebooks = [p for p in Path(submission_dir).rglob("*.ipynb") if not hidden_entry(str(p.relative_to(submission_dir)))]
+    exact = [p for p in notebooks if p.name == f"{assignment}.ipynb"]
+    ranked = sorted(exact or notebooks, key=lambda p: (len(p.relative_to(submission_dir).parts), str(p)))
+    return ranked[0] if ranked else None
+
+
 def grade_for_gradescope(assignment: str, submission_dir: Path, results_json: Path) -> dict:
-    """Grade the notebook in `submission_dir` (the assignment's name preferred) and write results.json."""
+    """Grade the notebook in `submission_dir` and write results.json."""
     a = course.get(assignment)
     with tempfile.TemporaryDirectory(prefix="dc-gs-") as tmp:
         inbox = Path(tmp) / "in"
         inbox.mkdir()
-        notebooks = sorted(Path(submission_dir).rglob("*.ipynb"))
-        exact = [p for p in notebooks if p.name == f"{assignment}.ipynb"]
-        if notebooks:
-            shutil.copy((exact or notebooks)[0], inbox / "submission.ipynb")
+        notebook = pick_notebook(assignment, submission_dir)
+        if notebook is not None:
+            shutil.copy(notebook, inbox / "submission.ipynb")
         results = grade_folder(assignment=assignment, submissions=inbox, out=Path(tmp) / "out", progress=False,
                                cache=False)
     if results:

@@ -80,10 +80,8 @@ step keeps those proportions while the modes sharpen, which is why annealed Lang
 """}
 
 VARIANTS = [
+    # (Not gmm_score: far from the modes float32 cannot hold its log-densities, so float64 data needs float64.)
     Variant("float32 arithmetic inside, the data's dtype outside", {
-        "gmm_score": [("    dtype = x.dtype\n", "    dtype, out_dtype = torch.float32, x.dtype\n    x = x.float()\n"),
-                      ("    return torch.einsum(\"nk,knd->nd\", resp, torch.stack(comp_scores))",
-                       "    return torch.einsum(\"nk,knd->nd\", resp, torch.stack(comp_scores)).to(out_dtype)")],
         "tweedie_denoiser": [("    return torch.add(y, score, alpha=sigma * sigma)",
                               "    return (y.float() + float(sigma) ** 2 * score.float()).to(y.dtype)")],
         "dsm_loss": [("    s = sigma.to(x0.dtype).view(-1, 1)", "    s = sigma.float().view(-1, 1)")],

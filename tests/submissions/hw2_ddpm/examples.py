@@ -323,6 +323,7 @@ def ddpm_step(x_t, t, eps_pred, beta, noise, variance="small"):
                                                       "F.mse_loss(eps_model(q_sample(x0, t, noise, alpha_bar), t), noise, reduction=\"sum\")")]),
     Mistake("l_simple", "l_simple_model_at_x0", "l_simple", [("eps_model(q_sample(x0, t, noise, alpha_bar), t)", "eps_model(x0, t)")]),
     Mistake("l_simple", "l_simple_step_plus_one", "l_simple", [("alpha_bar), t)", "alpha_bar), t + 1)")]),
+    Mistake("l_simple", "l_simple_float_steps", "l_simple", [("alpha_bar), t)", "alpha_bar), t.float())")]),
     Mistake("l_simple", "l_simple_item", "l_simple", [("    return F.mse_loss(eps_model(q_sample(x0, t, noise, alpha_bar), t), noise)",
                                                        "    return F.mse_loss(eps_model(q_sample(x0, t, noise, alpha_bar), t), noise).item()")]),
     Mistake("l_simple", "l_simple_no_grad", "l_simple", [
@@ -333,6 +334,7 @@ def ddpm_step(x_t, t, eps_pred, beta, noise, variance="small"):
     Mistake("ddpm_sample", "sample_drops_variance", "ddpm_sample", [("beta, noise[step], variance)", "beta, noise[step])")]),
     Mistake("ddpm_sample", "sample_model_at_x_T", "ddpm_sample", [("eps = eps_model(x, t)", "eps = eps_model(x_T, t)")]),
     Mistake("ddpm_sample", "sample_noise_reversed", "ddpm_sample", [("beta, noise[step], variance)", "beta, noise[T - 1 - step], variance)")]),
+    Mistake("ddpm_sample", "sample_model_given_an_int", "ddpm_sample", [("eps = eps_model(x, t)", "eps = eps_model(x, step)")]),
     Mistake("normal_kl", "kl_sign", "normal_kl", '''
 import torch
 
