@@ -17,12 +17,13 @@ class FakeKernel:
 
     def __init__(self):
         self.standins = StandIns()
+        self.tampered = []
 
     def alive(self):
         return True
 
 
-def _grade_checks(behaviours: dict) -> Result:
+def _grade_checks(behaviours: dict, kernel=None) -> Result:
     """Run checks that raise what `behaviours` says (check name -> exception or None) on a fake kernel."""
     suite = Suite("demo")
     for name, (function, outcome) in behaviours.items():
@@ -34,7 +35,7 @@ def _grade_checks(behaviours: dict) -> Result:
         run.__doc__ = name
         suite.check("q", 1, function=function)(run)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    grader = Grader("demo", nb, "sub", suite=suite, kernel=FakeKernel(), limits=Limits())
+    grader = Grader("demo", nb, "sub", suite=suite, kernel=kernel or FakeKernel(), limits=Limits())
     grader.run_checks()
     return grader.result
 
@@ -65,6 +66,15 @@ def test_a_broken_bridge_fails_every_later_check_without_restarts():
                             "b": ("g", None), "c": ("h", None)})
     assert all(not c.passed for c in _checks(result).values())
     assert all("could not call" in c.message for c in _checks(result).values())
+
+
+def test_a_notebook_that_changed_the_graders_code_is_flagged_once():
+    kernel = FakeKernel()
+    kernel.tampered = ["_dc_bridge._mutated"]
+    result = _grade_checks({"a": ("f", None), "b": ("g", None)}, kernel)
+    assert result.status == "flagged" and result.total == 2
+    assert result.integrity == ["the notebook changed the grader's code in its kernel (_dc_bridge._mutated); "
+                                "that code is sealed, so grading used the original"]
 
 
 def test_status_lists_flags_in_a_fixed_order():

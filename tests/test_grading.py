@@ -48,7 +48,12 @@ def test_every_submission_is_graded(graded):
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert {r["submission"] for r in rows} == names
     suite = load_suite(assignment)
-    assert list(rows[0]) == ["submission", *[q.name for q in suite.auto_questions()], "total", "possible", "status"]
+    assert list(rows[0]) == ["submission", *[q.name for q in suite.auto_questions()], "total", "possible", "status",
+                             "flagged_because"]
+    for row in rows:  # a TA sees why a submission was flagged, and the student's Gradescope page does not
+        assert ("flagged" in row["status"]) == bool(row["flagged_because"]), row
+        staff = json.loads((out / "results" / f"{row['submission']}.json").read_text())["extra_data"]
+        assert staff["flagged_because"] == results[row["submission"]].integrity
 
 
 def test_reference_gets_full_marks(graded):

@@ -65,18 +65,24 @@ def test_call_round_trip_and_output_kinds(kernel):
 
 
 def test_patching_the_kernels_libraries_changes_nothing_in_the_grader(tmp_path):
-    """A notebook that makes every comparison in its own kernel succeed still fails the grader's check, and
-    its in-place changes are still seen."""
+    """A notebook that makes every comparison in its own kernel succeed, and reassigns the bridge's own
+    in-place and gradient checks, still fails the grader's check; its in-place changes are still seen, and
+    the tampering is reported."""
     kernel = StudentKernel(tmp_path)
     kernel.start()
-    _run(kernel, "import numpy, torch\nnumpy.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True\n"
+    _run(kernel, "import numpy, sys, torch\nnumpy.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True\n"
                  "torch.equal = lambda *a, **k: True\ntorch.Tensor.__eq__ = lambda self, other: True\n"
+                 "torch.Tensor.clone = lambda self, *a, **k: self\ntorch.Tensor.detach = lambda self: self\n"
+                 "bridge = sys.modules['_dc_' + 'bridge']\nbridge._mutated = lambda *a: []\n"
+                 "bridge._gradients = lambda *a: ({}, {}, None)\n"
+                 "sys.modules['_dc_' + 'codec'].encode_outputs = lambda result: ({}, {})\n"
                  "def shifted(x):\n    return x + 1\ndef scale(x):\n    return x.mul_(2)")
     try:
         x = torch.zeros(2, dtype=torch.float64)
         with pytest.raises(CheckFailed, match="wrong value"):
             assert_close(Student(kernel, 10)("shifted", x=x), x, "shifted")
         assert kernel.call("scale", {"x": torch.ones(3)}, timeout=10).mutated == ["x"]
+        assert kernel.tampered == ["_dc_bridge._gradients", "_dc_bridge._mutated", "_dc_codec.encode_outputs"]
     finally:
         kernel.shutdown()
 
@@ -137,6 +143,16 @@ def test_an_infinite_loop_is_interrupted_and_the_kernel_keeps_serving(kernel):
     assert time.monotonic() - began < 5
     assert kernel.call("ok", {"x": torch.ones(1)}, timeout=10).outputs[0].item() == 1.0
     assert "alive" in _run(kernel, "print('alive')")
+
+
+def test_printing_in_a_function_does_not_pile_up_in_the_kernel(kernel):
+    """What a function prints while the grader calls it is passed on up to a budget, then dropped: 200 calls
+    printing 5 MB each stay quick and small (without the cap the kernel ran out of memory)."""
+    _run(kernel, "def loud(x):\n    print('y' * 5_000_000)\n    return x * 2")
+    for _ in range(200):
+        assert kernel.call("loud", {"x": torch.ones(2)}, timeout=10).outputs[0].tolist() == [2.0, 2.0]
+    assert psutil.Process(kernel.pid).memory_info().rss < 2**30
+    assert kernel.close_bridge().status == "ok"
 
 
 def test_input_in_a_cell_raises_instead_of_hanging(kernel):

@@ -8,6 +8,9 @@ Copied by the grader into a private folder and run there; never imported. Before
    normal install keeps course_core beside torch and ipykernel; there the finder alone refuses it);
 3. the codec and the bridge are loaded as `_dc_codec` and `_dc_bridge`, and the bridge gets its end of
    the grader's socket (``DC_BRIDGE_FD``);
+4. both are sealed (`_seal`): their functions resolve names in private copies of their namespaces, so a
+   notebook that reassigns ``_dc_bridge.<name>`` changes the module, not the loop that answers the grader,
+   and the loop reports the change (`bridge.tampered`);
 then ipykernel starts.
 """
 
@@ -72,14 +75,30 @@ def _load(name, filename, extra=None):
     return module
 
 
+def _seal(module, replace=None):
+    """A private copy of `module`'s namespace in which its own functions resolve their global names (with
+    `replace`: name -> object swapped in); the module's functions become the sealed ones. Returns the copy."""
+    frozen = {**module.__dict__, **(replace or {})}
+    for name, obj in list(frozen.items()):
+        if isinstance(obj, types.FunctionType) and obj.__globals__ is module.__dict__:
+            sealed = types.FunctionType(obj.__code__, frozen, obj.__name__, obj.__defaults__, obj.__closure__)
+            sealed.__kwdefaults__, sealed.__doc__ = obj.__kwdefaults__, obj.__doc__
+            frozen[name] = sealed
+            setattr(module, name, sealed)
+    return frozen
+
+
 def _load_bridge():
-    _load("_dc_codec", "codec.py")
+    codec = _load("_dc_codec", "codec.py")
     bridge = _load("_dc_bridge", "bridge.py")
     fd = os.environ.pop("DC_BRIDGE_FD", "")
     if fd:
         import socket
 
         bridge.CONN = socket.socket(fileno=int(fd))
+    sealed_codec = types.SimpleNamespace(**_seal(codec))
+    frozen = _seal(bridge, {"codec": sealed_codec})
+    frozen["SEALED"] = {"_dc_bridge": (bridge, dict(bridge.__dict__)), "_dc_codec": (codec, dict(codec.__dict__))}
 
 
 def _limit_memory():

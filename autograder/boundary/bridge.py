@@ -24,6 +24,7 @@ import inspect
 import json
 import signal
 import struct
+import sys
 import time
 
 import torch
@@ -34,8 +35,19 @@ except ImportError:  # in the grader's process
     from . import codec
 
 CONN = None  # the kernel's end of the grader's socket, set by boot.py
+SEALED = {}  # module name -> (module, its namespace when sealed), set by boot.py (`_seal`)
 _MISSING = object()
-_equal = torch.equal  # taken before any student code runs: a notebook that patches torch.equal cannot blind it
+# Taken before any student code runs: a notebook that patches torch cannot blind the in-place check.
+_equal, _clone, _detach = torch.equal, torch.Tensor.clone, torch.Tensor.detach
+
+
+def tampered() -> list:
+    """The names the notebook reassigned or deleted in the grader's modules since boot.py sealed them."""
+    out = []
+    for module_name, (module, snapshot) in SEALED.items():
+        now = vars(module)
+        out += [f"{module_name}.{k}" for k in snapshot if now.get(k, _MISSING) is not snapshot[k]]
+    return out
 
 
 # -- framing --------------------------------------------------------------------------------------
@@ -102,6 +114,32 @@ class _Interrupts:
 
 
 INTERRUPTS = _Interrupts()
+
+
+class _Capped:
+    """Stands for sys.stdout / sys.stderr while the loop serves: what the student's functions print is passed
+    on up to a shared budget, then dropped (printing in a function called thousands of times must not fill
+    the kernel's memory with output nobody reads)."""
+
+    BUDGET = 64 * 1024  # characters per loop, stdout and stderr together
+
+    def __init__(self, stream, left: list):
+        self.stream, self.left = stream, left
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.left[0] > 0:
+            kept = text[:self.left[0]]
+            self.left[0] -= len(kept)
+            self.stream.write(kept if self.left[0] > 0 else kept + "\n[more output while the grader called "
+                              "the notebook's functions was dropped]\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
 # -- matching arguments to a signature ----------------------------------------------------------------
@@ -227,7 +265,7 @@ def _mutated(tensors: dict, before: dict) -> list:
     changed = []
     for name, t in tensors.items():
         old = before[name]
-        if t.dtype != old.dtype or t.shape != old.shape or not _equal(t.detach(), old):
+        if t.dtype != old.dtype or t.shape != old.shape or not _equal(_detach(t), old):
             changed.append(name)
     return changed
 
@@ -268,7 +306,7 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
     for n in grad_of:
         args[n].requires_grad_(True)
     tensors = _tensors(args)
-    before = {k: t.detach().clone() for k, t in tensors.items()}
+    before = {k: _clone(_detach(t)) for k, t in tensors.items()}
     saved = {}
     for helper, contract in request.get("standins", {}).items():
         saved[helper] = user_ns.get(helper, _MISSING)
@@ -285,7 +323,7 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
         return {"op": "result", "ok": False, "interrupted": True}, b""
     except BaseException as err:  # noqa: BLE001 - anything the student's code raises (SystemExit too) is a result
         INTERRUPTS.armed = False
-        result, error = None, f"raised {type(err).__name__}: {err}"[:2000]
+        result, error = None, _raised(err)
     finally:
         INTERRUPTS.armed = False
         for helper, fn_saved in saved.items():
@@ -302,8 +340,16 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
             header["grads"], grad_arrays, header["grads_error"] = _gradients(result, args, grad_of)
             arrays.update(grad_arrays)
         return header, codec.pack(arrays)
+    except codec.WireError as err:
+        return {"op": "result", "ok": False, "error": f"returned a result too large to grade: {err}"[:2000]}, b""
     except (TypeError, ValueError, RuntimeError) as err:
         return {"op": "result", "ok": False, "error": str(err)[:2000]}, b""
+
+
+def _raised(err: BaseException) -> str:
+    text = str(err) or {"MemoryError": "out of memory (the kernel's memory limit; a tensor far too large?)",
+                        "RecursionError": "maximum recursion depth exceeded"}.get(type(err).__name__, "")
+    return (f"raised {type(err).__name__}: {text}" if text else f"raised {type(err).__name__}")[:2000]
 
 
 def standin_contracts(helpers: dict) -> dict:
@@ -329,6 +375,9 @@ def serve(user_ns: dict, sock=None) -> None:
         return recv(sock)
 
     previous = signal.signal(signal.SIGINT, INTERRUPTS)
+    streams = sys.stdout, sys.stderr
+    left = [_Capped.BUDGET]
+    sys.stdout, sys.stderr = _Capped(streams[0], left), _Capped(streams[1], left)
     try:
         while True:
             try:
@@ -342,7 +391,7 @@ def serve(user_ns: dict, sock=None) -> None:
                 send(sock, {"op": "stopped"})
                 return
             if request.get("op") == "ping":
-                send(sock, {"op": "pong"})
+                send(sock, {"op": "pong", "tampered": tampered()})
                 continue
             try:
                 reply = handle(user_ns, request, payload, ask)
@@ -355,3 +404,4 @@ def serve(user_ns: dict, sock=None) -> None:
     finally:
         INTERRUPTS.armed = False
         signal.signal(signal.SIGINT, previous)
+        sys.stdout, sys.stderr = streams

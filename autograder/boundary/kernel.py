@@ -128,6 +128,7 @@ class StudentKernel:
         self._conn = None
         self._serving: str | None = None  # the execute request running the bridge's loop
         self._calls = 0  # ids of call requests
+        self.tampered: list[str] = []  # the grader's names the notebook reassigned in the kernel (see boot.py)
 
     # -- lifecycle -------------------------------------------------------------------------------
     @property
@@ -208,6 +209,9 @@ class StudentKernel:
             message = self._next(deadline, "the bridge started")
             op = message[0].get("op") if message else None
             if op == "pong":
+                names = message[0].get("tampered")
+                if isinstance(names, list):
+                    self.tampered = sorted({*self.tampered, *(str(n)[:100] for n in names[:50])})
                 return
             if op != "result":  # a late answer of an interrupted call is skipped; anything else is wrong
                 self._serving = None

@@ -143,9 +143,14 @@ def _format_example(values: dict) -> str:
 class Suite:
     """The hidden checks of one assignment, keyed to the notebook's question names."""
 
-    def __init__(self, assignment: str):
+    def __init__(self, assignment: str, *, helpers=()):
+        """`helpers`: the references of the graded functions that other graded functions may call (they take
+        tensors and numbers, not models). While any check runs, each of them except the function under check
+        answers the student's function of the same name: a bug costs points only on its own question,
+        whichever helpers the student chose to call."""
         self.assignment = assignment
         self.questions: dict[str, Question] = {}
+        self.helpers = _standins(helpers)
 
     def manual(self, name: str, points: float, prompt: str) -> None:
         """A question graded by hand (a derivation, an interpretation)."""
@@ -154,14 +159,15 @@ class Suite:
     def check(self, question: str, points: float, *, function: str, hidden: bool = True, standins=()):
         """Register `fn(student)` as a check worth `points`; its docstring's first paragraph names it in feedback.
 
-        `standins` are reference functions (e.g. `ref.q_sample`) that answer the student's helpers of the
-        same names while this check runs, bound through the reference's signature.
+        While the check runs, the suite's `helpers` other than `function`, and `standins` (more reference
+        functions), answer the student's functions of the same names, bound through the reference's signature.
         """
+        answered = {**{name: ref for name, ref in self.helpers.items() if name != function}, **_standins(standins)}
 
         def register(fn):
             doc = " ".join((fn.__doc__ or fn.__name__).strip().split("\n\n")[0].split())  # the first paragraph
             q = self.questions.setdefault(question, Question(question))
-            q.checks.append(Check(question, fn.__name__, doc, points, hidden, function, fn, _standins(standins)))
+            q.checks.append(Check(question, fn.__name__, doc, points, hidden, function, fn, answered))
             return fn
 
         return register

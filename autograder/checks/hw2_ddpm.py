@@ -2,10 +2,10 @@
 L_simple and the variational bound in bits per dimension.
 
 Reads side by side with `solutions/hw2_ddpm/hw2_ddpm.ipynb`, `course_core/schedules.py` and `course_core/ddpm.py`.
-Composite functions are checked with the student's helpers answered by the reference (`standins=`), so a
-bug costs points only on the question where it was made. Data comes in float64 and float32 and in every
-shape the contract allows (points and images); schedules stay float64. Tolerances are elementwise
-(`compare.py`), relative to the size of the terms a result is made of.
+While a function is checked, the student's other graded functions it may call are answered by the
+reference (`Suite(helpers=...)`), so a bug costs points only on the question where it was made. Data comes
+in float64 and float32 and in every shape the contract allows (points and images); schedules stay float64.
+Tolerances are elementwise (`compare.py`), relative to the size of the terms a result is made of.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from .cases import DTYPES, Case, cases, choice, edged, expected, expected_loss, 
 from .compare import FLOAT64, LOOP, CheckFailed, Tol, assert_close, assert_loss
 from .framework import Suite
 
-SUITE = Suite("hw2_ddpm")
+# Every function over tensors that another one may call; see Suite.
+SUITE = Suite("hw2_ddpm", helpers=[schedules.linear_beta_schedule, schedules.cosine_beta_schedule, ref.q_sample,
+                                   ref.q_posterior_mean_variance, ref.predict_x0_from_eps, ref.ddpm_step, ref.normal_kl])
 F64 = torch.float64
 IN_FLOAT64 = ("schedules are float64 by contract: compute them in float64 from the start (float32 arithmetic "
               "cast to float64 is off by about 1e-8, and by much more in 1 - f(t+1)/f(t) near t = 0)")
@@ -140,9 +142,6 @@ def predict_x0_matches(student, c):
 
 
 # -- ddpm_step (5) ------------------------------------------------------------------------------------
-STEP_HELPERS = [ref.predict_x0_from_eps, ref.q_posterior_mean_variance]
-
-
 def _step(student, c, variance, zero_t=False):
     beta, alpha_bar, t, x_t, eps, noise = c.tensors()
     if zero_t:  # large noise: any of it added at t = 0 stands out
@@ -158,25 +157,25 @@ def _step(student, c, variance, zero_t=False):
                  dtype=x_t.dtype, scale=terms)
 
 
-@SUITE.check("ddpm_step", 1, function="ddpm_step", hidden=False, standins=STEP_HELPERS)
+@SUITE.check("ddpm_step", 1, function="ddpm_step", hidden=False)
 def ddpm_step_small_fixed(student):
     """ddpm_step returns x_{t-1} of shape (B, *D) with the right values on a small fixed case (variance='small')"""
     _step(student, Case(B=2, D=(2,), T=10, schedule="linear", t_at="random", dtype="float64", seed=1), "small")
 
 
-@SUITE.property("ddpm_step", 2, function="ddpm_step", standins=STEP_HELPERS, c=cases())
+@SUITE.property("ddpm_step", 2, function="ddpm_step", c=cases())
 def ddpm_step_small(student, c):
     """ddpm_step with variance='small' follows Ho et al. Algorithm 2 with the posterior variance"""
     _step(student, c, "small")
 
 
-@SUITE.property("ddpm_step", 1, function="ddpm_step", standins=STEP_HELPERS, c=cases())
+@SUITE.property("ddpm_step", 1, function="ddpm_step", c=cases())
 def ddpm_step_large(student, c):
     """ddpm_step with variance='large' uses sigma_t^2 = beta_t"""
     _step(student, c, "large")
 
 
-@SUITE.property("ddpm_step", 1, function="ddpm_step", standins=STEP_HELPERS, c=cases(),
+@SUITE.property("ddpm_step", 1, function="ddpm_step", c=cases(),
                 variance=choice("small", "large"))
 def ddpm_step_no_noise_at_zero(student, c, variance):
     """ddpm_step adds no noise where t == 0 (the last step returns the mean)"""
@@ -184,7 +183,7 @@ def ddpm_step_no_noise_at_zero(student, c, variance):
 
 
 # -- l_simple (3) -------------------------------------------------------------------------------------
-@SUITE.check("l_simple", 1, function="l_simple", hidden=False, standins=[ref.q_sample])
+@SUITE.check("l_simple", 1, function="l_simple", hidden=False)
 def l_simple_zero_model(student):
     """l_simple is a scalar; with a model that predicts 0 it is mean(noise^2) = 2.5 here, and its gradient with
     respect to the model's parameters is right"""
@@ -195,7 +194,7 @@ def l_simple_zero_model(student):
     assert_loss(got, expected_loss(ref.l_simple, model="eps_model", **inputs), "l_simple", dtype=F64)
 
 
-@SUITE.property("l_simple", 2, function="l_simple", standins=[ref.q_sample], c=cases())
+@SUITE.property("l_simple", 2, function="l_simple", c=cases())
 def l_simple_matches(student, c):
     """l_simple is Ho et al.'s simplified objective, Eq. (14), in value and in its gradient with respect to
     the model's parameters"""
@@ -222,13 +221,13 @@ def sample_cases():
     return cases(T=(1, 12), shapes=((2,), (1,), (3,), (2, 3, 3)))
 
 
-@SUITE.check("ddpm_sample", 0.5, function="ddpm_sample", hidden=False, standins=[ref.ddpm_step])
+@SUITE.check("ddpm_sample", 0.5, function="ddpm_sample", hidden=False)
 def ddpm_sample_fixed(student):
     """ddpm_sample returns x_0 of shape (B, d) with the right values on a fixed 5-step case"""
     _sample(student, Case(B=3, D=(2,), T=5, schedule="linear", t_at="random", dtype="float64", seed=3), "small")
 
 
-@SUITE.property("ddpm_sample", 2.5, function="ddpm_sample", standins=[ref.ddpm_step], max_examples=12,
+@SUITE.property("ddpm_sample", 2.5, function="ddpm_sample", max_examples=12,
                 c=sample_cases(), variance=choice("small", "large"))
 def ddpm_sample_matches(student, c, variance):
     """ddpm_sample runs the reverse steps from t = T-1 down to 0 with the model and the given noise
@@ -279,9 +278,6 @@ bounds = edged(st.builds(Bound, B=st.integers(1, 4), D=st.sampled_from([(2,), (1
                          dtype=st.sampled_from(["float64", "float32"]), seed=st.integers(0, 2**16)),
                _BOUND, replace(_BOUND, B=1), replace(_BOUND, D=(2, 3, 3)), replace(_BOUND, dtype="float32"),
                replace(_BOUND, T=2), replace(_BOUND, T=10, beta_start=0.02, growth=3.0))
-VLB_HELPERS = [ref.q_sample, ref.q_posterior_mean_variance, ref.predict_x0_from_eps, ref.normal_kl]
-
-
 def _vlb(student, b: Bound):
     g = rng(b.seed)
     beta = schedules.linear_beta_schedule(b.T, b.beta_start, b.beta_start * b.growth)
@@ -293,13 +289,13 @@ def _vlb(student, b: Bound):
                  tol=LOOP)
 
 
-@SUITE.check("vlb_bpd", 1, function="vlb_bits_per_dim", hidden=False, standins=VLB_HELPERS)
+@SUITE.check("vlb_bpd", 1, function="vlb_bits_per_dim", hidden=False)
 def vlb_fixed(student):
     """vlb_bits_per_dim returns one number per sample, shape (B,), with the right values on a fixed 4-step case"""
     _vlb(student, _BOUND)
 
 
-@SUITE.property("vlb_bpd", 3, function="vlb_bits_per_dim", standins=VLB_HELPERS, max_examples=10, b=bounds)
+@SUITE.property("vlb_bpd", 3, function="vlb_bits_per_dim", max_examples=10, b=bounds)
 def vlb_matches(student, b):
     """vlb_bits_per_dim sums L_T, every L_t and the discretized decoder term, in bits per dimension"""
     _vlb(student, b)

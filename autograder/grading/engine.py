@@ -20,8 +20,8 @@ from .result import Flag, Plan, Result
 
 
 # Names whose appearance in a submission is reported to the TA (not penalised automatically).
-_SUSPICIOUS = ("course_core", "autograder", "__editable__", "_dc_bridge", "_dc_codec", "meta_path",
-               "otter.test_files", "os._exit", "getppid", "os.kill", "DC_KERNEL_TAG")
+_SUSPICIOUS = ("course_core", "autograder", "__editable__", "_dc_", "meta_path", "sys.modules", "__closure__",
+               "otter.test_files", "os._exit", "getppid", "/proc/", "os.kill", "DC_KERNEL_TAG")
 
 
 def _is_otter_cell(source: str) -> bool:
@@ -195,6 +195,16 @@ class Grader:
             self.result.flag(Flag.GRADER_ERROR)
             self.result.note(f"internal grader error in {key}: {type(err).__name__}: {err}")
             return False, "not graded: internal grader error (reported to the course staff)"
+        finally:
+            self._note_tampering()
+
+    def _note_tampering(self) -> None:
+        """Report, once, a notebook that changed the grader's code in its kernel (sealed: to no effect)."""
+        names = [n for n in self.kernel.tampered if not any(n in note for note in self.result.integrity)]
+        if names:
+            self.result.integrity.append(f"the notebook changed the grader's code in its kernel ({', '.join(names[:8])}); "
+                                         "that code is sealed, so grading used the original")
+            self.result.flag(Flag.FLAGGED)
 
     def _phase(self, name: str, since: float) -> float:
         now = time.monotonic()

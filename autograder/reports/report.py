@@ -12,22 +12,24 @@ def _fmt(points: float) -> str:
 
 
 def write_grades_csv(results: list, path: Path) -> None:
-    """One row per submission: submission, one column per question (points earned), total, possible, status."""
+    """One row per submission: submission, one column per question (points earned), total, possible, status,
+    and why the submission was flagged for a TA's review (`flagged_because`, empty when it was not)."""
     if not results:
-        path.write_text("submission,total,possible,status\n")
+        path.write_text("submission,total,possible,status,flagged_because\n")
         return
     names = [q.name for q in results[0].auto_questions()]
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["submission", *names, "total", "possible", "status"])
+        writer.writerow(["submission", *names, "total", "possible", "status", "flagged_because"])
         for r in sorted(results, key=lambda r: r.submission):
             points = r.points_by_question()
             writer.writerow([r.submission, *(_fmt(points.get(n, 0.0)) for n in names), _fmt(r.total),
-                             _fmt(r.possible), r.status])
+                             _fmt(r.possible), r.status, "; ".join(r.integrity)])
 
 
 def gradescope(result, hidden_visibility: str = "after_published") -> dict:
-    """Gradescope's results.json: one test per check; hidden checks get `hidden_visibility`."""
+    """Gradescope's results.json: one test per check; hidden checks get `hidden_visibility`. Why a submission
+    was flagged goes into `extra_data`, which Gradescope keeps for the staff and does not show the student."""
     tests = []
     for q in result.auto_questions():
         for c in q.checks:
@@ -45,6 +47,7 @@ def gradescope(result, hidden_visibility: str = "after_published") -> dict:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+        "extra_data": {"status": result.status, "flagged_because": list(result.integrity)},
     }
 
 

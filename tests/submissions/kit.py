@@ -42,6 +42,9 @@ class Mistake:
     function: str
     edits: list | str
     submit: bool = False  # also written as wrong_<name>.ipynb and graded end to end
+    # Other functions written another way (function -> edits or code): a mistake must cost its own question
+    # only, whichever helpers the rest of the notebook chose to call.
+    context: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Examples:
         return self.functions(variant.edits)
 
     def mistake(self, mistake: Mistake) -> dict:
-        return self.functions({mistake.function: mistake.edits})
+        return self.functions({**mistake.context, mistake.function: mistake.edits})
 
 
 def load(assignment: str) -> Examples:

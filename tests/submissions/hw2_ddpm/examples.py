@@ -105,6 +105,24 @@ def ddpm_sample(eps_model, x_T, beta, noise, variance="small"):
     return x
 '''
 
+# ddpm_sample written through the helpers instead of ddpm_step (correct; used as a mistake's context).
+SAMPLE_THROUGH_HELPERS = '''
+import torch
+
+
+def ddpm_sample(eps_model, x_T, beta, noise, variance="small"):
+    alpha_bar = torch.cumprod(1 - beta, dim=0)
+    x = x_T
+    for step in reversed(range(beta.shape[0])):
+        t = torch.full((x.shape[0],), step, dtype=torch.long, device=x.device)
+        x0_hat = predict_x0_from_eps(x_t=x, t=t, eps=eps_model(x, t), alpha_bar=alpha_bar)
+        mean, var = q_posterior_mean_variance(x0=x0_hat, x_t=x, t=t, beta=beta)
+        if variance == "large":
+            var = beta[step].to(x.dtype)
+        x = mean + torch.sqrt(var) * noise[step] if step > 0 else mean
+    return x
+'''
+
 REFERENCE["normal_kl"] = '''
 import torch
 
@@ -165,6 +183,7 @@ For $t = 1$, $\bar\alpha_0 = 1$ gives $\tilde\beta_1 = 0$ and $\tilde\mu_1 = x_0
 """}
 
 VARIANTS = [
+    Variant("ddpm_sample through the helpers instead of ddpm_step", {"ddpm_sample": SAMPLE_THROUGH_HELPERS}),
     Variant("float32 data path with the schedule cast first (as diffusers does)", {
         "q_sample": [("    ab = torch.gather(alpha_bar, 0, t).to(x0.dtype)", "    ab = torch.gather(alpha_bar.to(x0.dtype), 0, t)")],
         "q_posterior_mean_variance": [("    log_alpha = torch.log1p(-beta)", "    beta = beta.to(x0.dtype)\n    log_alpha = torch.log1p(-beta)")],
@@ -305,6 +324,9 @@ def q_posterior_mean_variance(x0, x_t, t, beta):
     Mistake("q_posterior", "prev_wraps_around", "q_posterior_mean_variance",
             [("F.pad(alpha_bar[:-1], (1, 0), value=1.0)", "torch.roll(alpha_bar, 1)")]),
     Mistake("q_posterior", "alpha_not_sqrt", "q_posterior_mean_variance", [("torch.exp(0.5 * log_a)", "torch.exp(log_a)")]),
+    # The sampler calls the helpers itself, not ddpm_step: still only q_posterior loses points.
+    Mistake("q_posterior", "alpha_not_sqrt_sampler_uses_it", "q_posterior_mean_variance",
+            [("torch.exp(0.5 * log_a)", "torch.exp(log_a)")], context={"ddpm_sample": SAMPLE_THROUGH_HELPERS}),
     Mistake("predict_x0", "predict_x0_no_sqrt", "predict_x0_from_eps", [("torch.sqrt(1 / ab - 1)", "(1 / ab - 1)")]),
     Mistake("predict_x0", "predict_x0_sign", "predict_x0_from_eps", [("* x_t - torch.sqrt", "* x_t + torch.sqrt")]),
     Mistake("ddpm_step", "noise_at_t0", "ddpm_step", '''
