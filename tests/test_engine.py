@@ -73,8 +73,7 @@ def test_a_notebook_that_changed_the_graders_code_is_flagged_once():
     kernel.tampered = ["_dc_bridge._mutated"]
     result = _grade_checks({"a": ("f", None), "b": ("g", None)}, kernel)
     assert result.status == "flagged" and result.total == 2
-    assert result.integrity == ["the notebook changed the grader's code in its kernel (_dc_bridge._mutated); "
-                                "that code is sealed, so grading used the original"]
+    assert result.integrity == ["the notebook reassigned the grader's code in its kernel: _dc_bridge._mutated"]
 
 
 def test_status_lists_flags_in_a_fixed_order():

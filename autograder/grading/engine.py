@@ -199,11 +199,10 @@ class Grader:
             self._note_tampering()
 
     def _note_tampering(self) -> None:
-        """Report, once, a notebook that changed the grader's code in its kernel (sealed: to no effect)."""
+        """Report, once, a notebook that reassigned the grader's code in its kernel (sealed: see boot.py)."""
         names = [n for n in self.kernel.tampered if not any(n in note for note in self.result.integrity)]
         if names:
-            self.result.integrity.append(f"the notebook changed the grader's code in its kernel ({', '.join(names[:8])}); "
-                                         "that code is sealed, so grading used the original")
+            self.result.integrity.append(f"the notebook reassigned the grader's code in its kernel: {', '.join(names[:8])}")
             self.result.flag(Flag.FLAGGED)
 
     def _phase(self, name: str, since: float) -> float:
