@@ -24,6 +24,22 @@ def kernel(tmp_path_factory):
     k.shutdown()
 
 
+@pytest.fixture
+def new_kernel(tmp_path):
+    """Start a kernel of the test's own (for tests that kill, break or limit it); all are shut down after."""
+    started = []
+
+    def start(**options):
+        k = StudentKernel(tmp_path, **options)
+        started.append(k)
+        k.start()
+        return k
+
+    yield start
+    for k in started:
+        k.shutdown()
+
+
 def _run(kernel, code, timeout=30):
     run = kernel.execute(code, timeout)
     assert run.status == "ok", run
@@ -64,12 +80,11 @@ def test_call_round_trip_and_output_kinds(kernel):
     assert reply.mutated == []
 
 
-def test_patching_the_kernels_libraries_changes_nothing_in_the_grader(tmp_path):
+def test_patching_the_kernels_libraries_changes_nothing_in_the_grader(new_kernel):
     """A notebook that makes every comparison in its own kernel succeed, and reassigns the bridge's own
     in-place and gradient checks, still fails the grader's check; its in-place changes are still seen, and
     the tampering is reported."""
-    kernel = StudentKernel(tmp_path)
-    kernel.start()
+    kernel = new_kernel()
     _run(kernel, "import numpy, sys, torch\nnumpy.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True\n"
                  "torch.equal = lambda *a, **k: True\ntorch.Tensor.__eq__ = lambda self, other: True\n"
                  "torch.Tensor.clone = lambda self, *a, **k: self\ntorch.Tensor.detach = lambda self: self\n"
@@ -77,14 +92,11 @@ def test_patching_the_kernels_libraries_changes_nothing_in_the_grader(tmp_path):
                  "bridge._gradients = lambda *a: ({}, {}, None)\n"
                  "sys.modules['_dc_' + 'codec'].encode_outputs = lambda result: ({}, {})\n"
                  "def shifted(x):\n    return x + 1\ndef scale(x):\n    return x.mul_(2)")
-    try:
-        x = torch.zeros(2, dtype=torch.float64)
-        with pytest.raises(CheckFailed, match="wrong value"):
-            assert_close(Student(kernel, 10)("shifted", x=x), x, "shifted")
-        assert kernel.call("scale", {"x": torch.ones(3)}, timeout=10).mutated == ["x"]
-        assert kernel.tampered == ["_dc_bridge._gradients", "_dc_bridge._mutated", "_dc_codec.encode_outputs"]
-    finally:
-        kernel.shutdown()
+    x = torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(CheckFailed, match="wrong value"):
+        assert_close(Student(kernel, 10)("shifted", x=x), x, "shifted")
+    assert kernel.call("scale", {"x": torch.ones(3)}, timeout=10).mutated == ["x"]
+    assert kernel.tampered == ["_dc_bridge._gradients", "_dc_bridge._mutated", "_dc_codec.encode_outputs"]
 
 
 def test_errors_are_reported_not_raised_here(kernel):
@@ -229,49 +241,36 @@ def test_a_model_passed_on_to_a_standin_arrives_as_the_same_model(kernel):
     torch.testing.assert_close(got, model(x, 0, y) + 1)
 
 
-def test_os_exit_is_kernel_lost_and_restart_works(tmp_path):
-    k = StudentKernel(tmp_path)
-    k.start()
-    try:
-        k.execute("def die(x):\n    import os\n    os._exit(3)", 10)
-        began = time.monotonic()
-        with pytest.raises(KernelLost, match="died"):
-            k.call("die", {"x": 1}, timeout=10)
-        assert time.monotonic() - began < 3  # noticed at once, not at the time limit
-        k.restart()
-        assert k.execute("print(1)", 10).status == "ok"
-    finally:
-        k.shutdown()
+def test_os_exit_is_kernel_lost_and_restart_works(new_kernel):
+    k = new_kernel()
+    k.execute("def die(x):\n    import os\n    os._exit(3)", 10)
+    began = time.monotonic()
+    with pytest.raises(KernelLost, match="died"):
+        k.call("die", {"x": 1}, timeout=10)
+    assert time.monotonic() - began < 3  # noticed at once, not at the time limit
+    k.restart()
+    assert k.execute("print(1)", 10).status == "ok"
 
 
-def test_a_notebook_that_breaks_the_bridge_fails_fast(tmp_path):
-    k = StudentKernel(tmp_path)
-    k.start()
-    try:
-        k.execute("import sys\nsys.modules['_dc_bridge'] = None\ndef f(x):\n    return x", 10)
-        began = time.monotonic()
-        with pytest.raises(BridgeUnavailable):
-            k.call("f", {"x": 1}, timeout=10)
-        assert time.monotonic() - began < 10
-    finally:
-        k.shutdown()
+def test_a_notebook_that_breaks_the_bridge_fails_fast(new_kernel):
+    k = new_kernel()
+    k.execute("import sys\nsys.modules['_dc_bridge'] = None\ndef f(x):\n    return x", 10)
+    began = time.monotonic()
+    with pytest.raises(BridgeUnavailable):
+        k.call("f", {"x": 1}, timeout=10)
+    assert time.monotonic() - began < 10
 
 
-def test_runaway_allocation_fails_inside_the_kernel(tmp_path):
-    k = StudentKernel(tmp_path, memory_bytes=3 * 2**30)
-    k.start()
-    try:
-        run = k.execute("import numpy as np\nx = np.ones(2**31)", 30)  # 16 GiB
-        assert run.status == "error" and "MemoryError" in run.error
-        assert k.execute("print('still here')", 10).stdout.strip() == "still here"
-    finally:
-        k.shutdown()
+def test_runaway_allocation_fails_inside_the_kernel(new_kernel):
+    k = new_kernel(memory_bytes=3 * 2**30)
+    run = k.execute("import numpy as np\nx = np.ones(2**31)", 30)  # 16 GiB
+    assert run.status == "error" and "MemoryError" in run.error
+    assert k.execute("print('still here')", 10).stdout.strip() == "still here"
 
 
-def test_detached_processes_die_with_the_kernel(tmp_path):
+def test_detached_processes_die_with_the_kernel(tmp_path, new_kernel):
     """A daemon that leaves the kernel's session (setsid + double fork) cannot outlive grading."""
-    k = StudentKernel(tmp_path)
-    k.start()
+    k = new_kernel()
     pidfile = tmp_path / "daemon.pid"
     code = ("import os, time\n"
             "if os.fork() == 0:\n"

@@ -62,13 +62,6 @@ def mpl_font_cache() -> Path | None:
         return None
 
 
-def _read(path: Path) -> Result | None:
-    try:
-        return Result.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
-
-
 class Runner:
     """Runs worker processes for jobs, retries around crashes, and kills everything on request."""
 
@@ -132,7 +125,7 @@ class Runner:
             except (ProcessLookupError, PermissionError):
                 pass
             proc.wait()
-        partial = _read(job.result_file)
+        partial = Result.read(job.result_file)
         if partial is not None and partial.kernel:
             kill_tree(partial.kernel.get("pid"))
             if partial.kernel.get("tag"):
@@ -140,7 +133,7 @@ class Runner:
 
     def _finish(self, job: Job, proc: subprocess.Popen, overdue: bool, last: bool) -> Result | None:
         """The job's result, or None when it should be tried again around what took its worker down."""
-        partial = _read(job.result_file)
+        partial = Result.read(job.result_file)
         if partial is not None and partial.finished:
             return partial
         current = (partial.current if partial else None) or {}

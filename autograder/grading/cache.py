@@ -77,12 +77,8 @@ class ResultCache:
         return h.hexdigest()
 
     def get(self, key: str) -> Result | None:
-        try:
-            data = json.loads((self.folder / f"{key}.json").read_text())
-            result = Result.from_json(data)
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
-        return result if result.finished else None
+        result = Result.read(self.folder / f"{key}.json")
+        return result if result is not None and result.finished else None
 
     def put(self, key: str, result: Result) -> None:
         if not result.finished:

@@ -7,8 +7,10 @@ reads it back (`from_json`), caches it, and hands it to the reports.
 from __future__ import annotations
 
 import enum
+import json
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -120,3 +122,11 @@ class Result:
         data = {k: v for k, v in data.items() if k not in ("total", "possible", "status")}
         questions = [QuestionResult(**{**q, "checks": [CheckResult(**c) for c in q["checks"]]}) for q in data["questions"]]
         return cls(**{**data, "questions": questions})
+
+    @classmethod
+    def read(cls, path) -> "Result | None":
+        """The result stored at `path`, or None when it is missing, partly written or malformed."""
+        try:
+            return cls.from_json(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
