@@ -16,7 +16,10 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402
+from filelock import FileLock  # noqa: E402
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -29,7 +32,32 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"e2e-{callspec.params['graded']}"))
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """With DIFFCOURSE_NO_SKIPS=1 (as .ci/run sets it) a skipped test fails the run: in CI a missing dev
+    dependency must not pass as a handful of skips. pytest's own codes (5: no tests collected) pass through."""
+    if os.environ.get("DIFFCOURSE_NO_SKIPS") != "1" or exitstatus != pytest.ExitCode.OK:
+        return
+    skipped = session.config.pluginmanager.get_plugin("terminalreporter").stats.get("skipped", [])
+    if skipped:
+        session.config._dc_forbidden_skips = skipped
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter):
+    _forbidden_skips(terminalreporter)
+    _margins(terminalreporter)
+
+
+def _forbidden_skips(terminalreporter):
+    skipped = getattr(terminalreporter.config, "_dc_forbidden_skips", [])
+    if skipped:
+        terminalreporter.section("skipped tests fail the run (DIFFCOURSE_NO_SKIPS=1)", red=True)
+        for report in skipped:
+            reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+            terminalreporter.write_line(f"{report.nodeid}: {reason}")
+
+
+def _margins(terminalreporter):
     """The error / bound margins of tests/test_checks.py: correct implementations low, mistakes high."""
     rows = [value for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
             for key, value in getattr(report, "user_properties", []) if key == "margin"]
@@ -46,3 +74,24 @@ def pytest_terminal_summary(terminalreporter):
     for kind, assignment, name, ratio in sorted(rows, key=lambda r: (r[1], r[0], r[2])):
         shown = "structural" if ratio == float("inf") else f"{ratio:.3g}"
         terminalreporter.write_line(f"  {assignment:<10} {kind:<8} {name[:60]:<60} {shown:>10}")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, worker_id):
+    """`built(assignment) -> (student folder, autograder zip)`: one `otter assign` per assignment per test run,
+    shared by every xdist worker (the first to ask builds, under a file lock; the others wait and reuse it)."""
+    from autograder.build import build_assignment
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base
+
+    def build(assignment: str):
+        folder = shared / f"build-{assignment}"
+        with FileLock(str(folder) + ".lock"):
+            if not (folder / "done").exists():
+                build_assignment(assignment=assignment, force=True, student_target=folder / "student",
+                                 dist=folder / "dist")
+                (folder / "done").touch()
+        return folder / "student", folder / "dist" / f"{assignment}-autograder.zip"
+
+    return build

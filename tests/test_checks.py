@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "submissions"))
 
 from autograder import course  # noqa: E402
 from autograder.checks import load_suite  # noqa: E402
-from inprocess import InProcessKernel, failures, namespace, run_checks, support_modules  # noqa: E402
+from inprocess import InProcessKernel, failures, namespace, reaches, run_checks, support_modules  # noqa: E402
 from kit import assignments_with_examples, load, master_solution, source_of  # noqa: E402
 
 CORRECT_MARGIN = 0.1  # a correct implementation's error is at most this fraction of the bound
@@ -128,9 +129,18 @@ def _mistakes():
 
 @pytest.mark.parametrize("assignment,name", list(_mistakes()))
 def test_mistake_is_caught_on_its_question_only_by_a_wide_margin(assignment, name, record_property):
+    """Every question whose code can reach a changed function (through the notebook's names, stand-ins
+    included) is graded again, and only the mistake's own question loses points. The others run exactly the
+    reference's code, whose full marks the tests above establish: grading is deterministic, so they are not
+    run again."""
     examples, suite = _setup(assignment)
     [mistake] = [m for m in examples.mistakes if m.name == name]
-    outcomes = run_checks(suite, namespace(source_of(examples.mistake(mistake))))
+    functions = examples.mistake(mistake)
+    changed = {fn for fn, code in functions.items() if code != examples.reference[fn]}
+    ns = namespace(source_of(functions))
+    affected = {q.name for q in suite.auto_questions() if reaches(ns, q.functions, changed)}
+    assert mistake.question in affected
+    outcomes = run_checks(suite, ns, affected)
     failed = failures(outcomes)
     assert set(failed) == {mistake.question}, failed
     caught = [o for o in outcomes if not o.passed and o.hidden]
@@ -140,11 +150,48 @@ def test_mistake_is_caught_on_its_question_only_by_a_wide_margin(assignment, nam
     assert best >= WRONG_MARGIN, f"{name} fails by only {best:.3g} times the bound: {failed}"
 
 
+STUBS = {  # what an unfinished notebook holds, and answers that do nothing: none may earn a point
+    "missing": None,
+    "ellipsis body": "...",
+    "not implemented": "raise NotImplementedError",
+    "returns its first argument": "return {first}",
+    "returns zeros like its first argument": "import torch\n    return torch.zeros_like({first}) if isinstance({first}, torch.Tensor) else 0.0",
+}
+
+
+def stub_source(assignment, body) -> str:
+    """Every graded function with its master signature and `body` (None: not defined at all)."""
+    if body is None:
+        return "x = 1\n"
+    out = []
+    for name, code in master(assignment).items():
+        [fn] = [n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef) and n.name == name]
+        signature = ast.unparse(fn.args)
+        out.append(f"def {name}({signature}):\n    " + body.format(first=fn.args.args[0].arg))
+    return "\n\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("stub", STUBS)
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_missing_functions_score_zero(assignment):
+def test_a_notebook_that_does_nothing_scores_zero_points(assignment, stub):
+    """Not one check passes: zero points on every question, not merely one failing check per question."""
     _, suite = _setup(assignment)
-    outcomes = run_checks(suite, namespace("x = 1"))
-    assert not any(o.passed for o in outcomes)
+    outcomes = run_checks(suite, namespace(stub_source(assignment, STUBS[stub])))
+    passed = [f"{o.question}/{o.check}" for o in outcomes if o.passed]
+    assert passed == [], f"checks that give points for a stub that {stub}: {passed}"
+    assert {o.question for o in outcomes} == {q.name for q in suite.auto_questions()}
+
+
+def test_reaches_follows_names_through_nested_code_and_other_functions():
+    """What the mistake test re-grades: a call inside a lambda, a comprehension or through another function
+    reaches; a name that is only a string, or an unrelated function, does not."""
+    ns = namespace("def helper(x):\n    return x\n"
+                   "def direct(x):\n    return [helper(v) for v in x]\n"
+                   "def lam(x):\n    return (lambda y: helper(y))(x)\n"
+                   "def via(x):\n    return direct(x)\n"
+                   "def text(x):\n    return 'helper'\n")
+    assert all(reaches(ns, [fn], {"helper"}) for fn in ("direct", "lam", "via"))
+    assert not reaches(ns, ["text"], {"helper"})
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

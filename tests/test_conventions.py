@@ -1,11 +1,14 @@
-"""The conventions of docs/API.md, tested once: signatures, index convention, shapes, dtypes, randomness."""
+"""The conventions of docs/API.md, tested once: signatures, index convention, shapes, dtypes, randomness; and
+mutation tests showing that the randomness test fails on functions that use torch's global RNG."""
 import importlib
 import inspect
+import math
 import re
 from pathlib import Path
 
 import pytest
 import torch
+from mutation import catches
 
 import course_core.ddpm as ddpm
 import course_core.gmm as gmm
@@ -178,33 +181,186 @@ def test_hw1_functions_keep_dtype(dtype):
 # ----------------------------------------------------------------------------- randomness only via generator / noise
 
 
-def test_no_global_rng_is_used():
-    """One snapshot of torch's global RNG, taken before every stochastic function runs, is unchanged after."""
-    state = torch.random.get_rng_state()
+STOCHASTIC = [ddpm.q_sample, ddpm.ddpm_step, ddpm.l_simple, ddpm.ddpm_sample, ddpm.vlb_bits_per_dim,
+              ddpm.p_sample_loop, score.dsm_loss, score.langevin_step, score.annealed_langevin,
+              gmm.GaussianMixture.sample, toy.sample_mixture, toy.train, toy.TimeMLP.__init__]
+
+
+def _train(g):
+    loss = lambda mdl, x0, gen: (mdl(x0, torch.randint(0, 10, (x0.shape[0],), generator=gen)) ** 2).mean()  # noqa: E731
+    return toy.train(toy.TimeMLP(hidden=8, generator=g), loss, torch.randn(20, 2, generator=g), steps=3, batch_size=4,
+                     lr=1e-3, generator=g)
+
+
+def _x(g, *shape):
+    return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+
+T0 = torch.tensor([0, 50, 99])
+# One call of every stochastic function, with its generator or with noise drawn from it; looked up on the module
+# (or class) at call time, so that a mutant patched there is the one called.
+CALLS = {
+    "q_sample": lambda g: ddpm.q_sample(_x(g, 3, 2), T0, _x(g, 3, 2), ALPHA_BAR),
+    "ddpm_step": lambda g: ddpm.ddpm_step(_x(g, 3, 2), T0, _x(g, 3, 2), BETA, _x(g, 3, 2)),
+    "l_simple": lambda g: ddpm.l_simple(_eps_model, _x(g, 3, 2), T0, _x(g, 3, 2), ALPHA_BAR),
+    "ddpm_sample": lambda g: ddpm.ddpm_sample(_eps_model, _x(g, 4, 2), BETA, _x(g, 100, 4, 2)),
+    "vlb_bits_per_dim": lambda g: ddpm.vlb_bits_per_dim(_eps_model, toy.quantize(_x(g, 2, 2)), BETA, _x(g, 100, 2, 2)),
+    "p_sample_loop": lambda g: ddpm.p_sample_loop(_eps_model, (4, 2), BETA, generator=g),
+    "dsm_loss": lambda g: score.dsm_loss(lambda y, s: -y, _x(g, 4, 2), torch.ones(4, dtype=torch.float64), _x(g, 4, 2)),
+    "langevin_step": lambda g: score.langevin_step(_x(g, 4, 2), _x(g, 4, 2), 0.01, _x(g, 4, 2)),
+    "annealed_langevin": lambda g: score.annealed_langevin(_x(g, 4, 2), lambda y, s: -y,
+                                                          torch.tensor([1.0, 0.1], dtype=torch.float64), 1e-3, 2,
+                                                          _x(g, 2, 2, 4, 2)),
+    "GaussianMixture.sample": lambda g: gmm.GaussianMixture(*toy.ring_mixture()).sample(10, generator=g),
+    "sample_mixture": lambda g: toy.sample_mixture(*toy.ring_mixture(), 10, generator=g),
+    "train": _train,
+    "TimeMLP.__init__": lambda g: toy.TimeMLP(hidden=8, generator=g),
+}
+
+
+def _uses_no_global_rng(call):
+    """A snapshot of torch's global RNG, taken before the call, is unchanged after it."""
     g = torch.Generator().manual_seed(0)
-    w, m, c = toy.ring_mixture()
-    gmm.GaussianMixture(w, m, c).sample(10, generator=g)
-    toy.sample_mixture(w, m, c, 10, generator=g)
-    ddpm.p_sample_loop(_eps_model, (4, 2), BETA, generator=g)
-    model = toy.TimeMLP(generator=g)
-    toy.train(model, lambda mdl, x0, gen: (mdl(x0, torch.randint(0, 10, (x0.shape[0],), generator=gen)) ** 2).mean(),
-              torch.randn(20, 2, generator=g), steps=3, batch_size=4, lr=1e-3, generator=g)
-    x0 = toy.quantize(torch.randn(2, 2, generator=g))
-    ddpm.vlb_bits_per_dim(_eps_model, x0, BETA, torch.randn(100, 2, 2, generator=g))
-    assert torch.equal(torch.random.get_rng_state(), state)
-
-
-def test_the_global_rng_check_can_fail():
-    """The snapshot comparison above does notice a use of the global RNG."""
     state = torch.random.get_rng_state()
-    torch.randn(1)
-    assert not torch.equal(torch.random.get_rng_state(), state)
+    call(g)
+    assert torch.equal(torch.random.get_rng_state(), state), "torch's global RNG was used"
+
+
+def test_every_stochastic_function_is_checked():
+    assert sorted(CALLS) == sorted(fn.__qualname__ for fn in STOCHASTIC)
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_no_global_rng_is_used(name):
+    """Randomness only through generator= or noise=: torch's global RNG state is unchanged by the call."""
+    _uses_no_global_rng(CALLS[name])
 
 
 def test_stochastic_functions_take_generator_or_noise_never_both():
-    stochastic = [ddpm.q_sample, ddpm.ddpm_step, ddpm.l_simple, ddpm.ddpm_sample, ddpm.vlb_bits_per_dim,
-                  ddpm.p_sample_loop, score.dsm_loss, score.langevin_step, score.annealed_langevin,
-                  gmm.GaussianMixture.sample, toy.sample_mixture, toy.train, toy.TimeMLP.__init__]
-    for fn in stochastic:
+    for fn in STOCHASTIC:
         names = set(inspect.signature(fn).parameters)
         assert len(names & {"generator", "noise"}) == 1, fn.__name__
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+# Each mutant draws from torch's global RNG (a `generator=` forgotten, or a noise argument ignored) and
+# test_no_global_rng_is_used must catch it in every call that reaches it.
+
+
+def _gmm_sample_z_global(self, n, *, generator):
+    """Mutant: the Gaussian draws of GaussianMixture.sample without generator=."""
+    k = torch.multinomial(self.weights.to(torch.float64), n, replacement=True, generator=generator)
+    z = torch.randn(n, self.dim, dtype=self.means.dtype)
+    L = torch.linalg.cholesky(self.covs)
+    return self.means[k] + (L[k] @ z[..., None])[..., 0]
+
+
+def _gmm_sample_labels_global(self, n, *, generator):
+    """Mutant: the component labels of GaussianMixture.sample without generator=."""
+    k = torch.multinomial(self.weights.to(torch.float64), n, replacement=True)
+    z = torch.randn(n, self.dim, generator=generator, dtype=self.means.dtype)
+    L = torch.linalg.cholesky(self.covs)
+    return self.means[k] + (L[k] @ z[..., None])[..., 0]
+
+
+def _sample_mixture_z_global(weights, means, covs, n, *, generator):
+    """Mutant: toy.sample_mixture's Gaussian draws without generator=."""
+    k = torch.multinomial(weights.to(torch.float64), n, replacement=True, generator=generator)
+    z = torch.randn(n, means.shape[1], dtype=means.dtype)
+    return means[k] + (torch.linalg.cholesky(covs)[k] @ z.unsqueeze(-1)).squeeze(-1)
+
+
+def _p_sample_loop_x_T_global(eps_model, shape, beta, *, generator, variance="small", dtype=torch.float32):
+    """Mutant: x_T drawn without generator=."""
+    x_T = torch.randn(tuple(shape), dtype=dtype)
+    noise = torch.randn((beta.shape[0], *shape), generator=generator, dtype=dtype)
+    return ddpm.ddpm_sample(eps_model, x_T, beta, noise, variance)
+
+
+def _ddpm_sample_own_noise(eps_model, x_T, beta, noise, variance="small"):
+    """Mutant: ignores `noise` and draws each step's noise with torch.randn_like."""
+    x = x_T
+    for i in reversed(range(beta.shape[0])):
+        t = torch.full((x.shape[0],), i, dtype=torch.int64)
+        x = ddpm.ddpm_step(x, t, eps_model(x, t), beta, torch.randn_like(x), variance)
+    return x
+
+
+def _ddpm_step_own_noise(x_t, t, eps_pred, beta, noise, variance="small"):
+    """Mutant: ddpm_step draws its own noise."""
+    return _DDPM_STEP(x_t, t, eps_pred, beta, torch.randn_like(x_t), variance)
+
+
+def _q_sample_own_noise(x0, t, noise, alpha_bar):
+    """Mutant: q_sample draws its own noise (reached by l_simple and vlb_bits_per_dim too)."""
+    ab = extract(alpha_bar, t, x0)
+    return torch.sqrt(ab) * x0 + torch.sqrt(1 - ab) * torch.randn_like(x0)
+
+
+def _dsm_loss_own_noise(score_model, x0, sigma, noise):
+    """Mutant: dsm_loss draws its own noise."""
+    return _DSM_LOSS(score_model, x0, sigma, torch.randn_like(x0))
+
+
+def _langevin_step_own_noise(x, score_, step_size, noise):
+    """Mutant: langevin_step draws its own noise (reached by annealed_langevin too)."""
+    return x + step_size * score_ + math.sqrt(2 * step_size) * torch.randn_like(x)
+
+
+def _annealed_langevin_random_noise_index(x, score_fn, sigmas, step_lr, n_steps, noise):
+    """Mutant: picks the noise of each step at random with torch.randint."""
+    for i in range(sigmas.shape[0]):
+        step_size = step_lr * float(sigmas[i]) ** 2 / float(sigmas[-1]) ** 2 / 2
+        for _ in range(n_steps):
+            j = int(torch.randint(0, n_steps, ()))
+            x = score.langevin_step(x, score_fn(x, sigmas[i]), step_size, noise[i, j])
+    return x
+
+
+class _TimeMLPDefaultInit(toy.TimeMLP):
+    """Mutant: the first layer keeps nn.Linear's own initialisation, which draws from the global RNG."""
+
+    def __init__(self, *args, generator, **kwargs):
+        super().__init__(*args, generator=generator, **kwargs)
+        self.net[0].reset_parameters()
+
+
+def _train_randint_global(model, loss_fn, data, *, steps, batch_size, lr, generator):
+    """Mutant: the minibatch indices drawn without generator=."""
+    opt, history = torch.optim.Adam(model.parameters(), lr=lr), []
+    for _ in range(steps):
+        loss = loss_fn(model, data[torch.randint(0, data.shape[0], (batch_size,))], generator)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append(float(loss.detach()))
+    return history
+
+
+_DDPM_STEP, _DSM_LOSS = ddpm.ddpm_step, score.dsm_loss
+GLOBAL_RNG_MUTANTS = [  # (the calls that must catch it, where it is patched, the name, the mutant)
+    (["GaussianMixture.sample"], gmm.GaussianMixture, "sample", _gmm_sample_z_global),
+    (["GaussianMixture.sample"], gmm.GaussianMixture, "sample", _gmm_sample_labels_global),
+    (["sample_mixture"], toy, "sample_mixture", _sample_mixture_z_global),
+    (["p_sample_loop"], ddpm, "p_sample_loop", _p_sample_loop_x_T_global),
+    (["ddpm_sample", "p_sample_loop"], ddpm, "ddpm_sample", _ddpm_sample_own_noise),
+    (["ddpm_step", "ddpm_sample", "p_sample_loop"], ddpm, "ddpm_step", _ddpm_step_own_noise),
+    (["q_sample", "l_simple", "vlb_bits_per_dim"], ddpm, "q_sample", _q_sample_own_noise),
+    (["dsm_loss"], score, "dsm_loss", _dsm_loss_own_noise),
+    (["langevin_step", "annealed_langevin"], score, "langevin_step", _langevin_step_own_noise),
+    (["annealed_langevin"], score, "annealed_langevin", _annealed_langevin_random_noise_index),
+    (["TimeMLP.__init__", "train"], toy, "TimeMLP", _TimeMLPDefaultInit),
+    (["train"], toy, "train", _train_randint_global),
+]
+_CASES = [pytest.param(call, target, attr, mutant, id=f"{call}-{mutant.__name__.strip('_')}")
+          for calls, target, attr, mutant in GLOBAL_RNG_MUTANTS for call in calls]
+
+
+def test_every_stochastic_function_has_a_global_rng_mutant():
+    assert {p.values[0] for p in _CASES} == set(CALLS)
+
+
+@pytest.mark.parametrize("call,target,attr,mutant", _CASES)
+def test_global_rng_check_catches_mutant(call, target, attr, mutant):
+    """test_no_global_rng_is_used fails (with an assertion) on a function that draws from the global RNG."""
+    catches(_uses_no_global_rng, CALLS[call], broken=[(target, attr, mutant)])

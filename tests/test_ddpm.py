@@ -1,11 +1,15 @@
-"""DDPM: diffusers agreement, Gaussian oracles for the posterior and the bound, and properties."""
+"""DDPM: diffusers agreement, Gaussian oracles for the posterior and the bound, and properties; and mutation
+tests showing that the repaired tests fail on broken code."""
 import math
+import sys
 
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from mutation import catches, edited
 
+import course_core.ddpm as ddpm
 from course_core.ddpm import (
     ddpm_sample,
     ddpm_step,
@@ -20,8 +24,7 @@ from course_core.ddpm import (
 )
 from course_core.schedules import alpha_bar_from_beta, cosine_beta_schedule, linear_beta_schedule
 
-diffusers = pytest.importorskip("diffusers")
-
+THIS = sys.modules[__name__]
 T = 1000
 BETA = linear_beta_schedule(T)
 ALPHA_BAR = alpha_bar_from_beta(BETA)
@@ -38,7 +41,13 @@ def _grid_points(*shape, seed=0):
     return GRID[k]
 
 
-def _float64_scheduler(beta, variance_type):
+@pytest.fixture
+def diffusers():
+    """diffusers, the oracle of the tests that ask for it: only those are skipped when it cannot be imported."""
+    return pytest.importorskip("diffusers")
+
+
+def _float64_scheduler(diffusers, beta, variance_type="fixed_small"):
     """A diffusers scheduler whose schedule tensors are replaced by our float64 ones (for tight comparisons)."""
     sched = diffusers.DDPMScheduler(num_train_timesteps=beta.shape[0], clip_sample=False, variance_type=variance_type)
     sched.betas = beta.clone()
@@ -56,6 +65,7 @@ dtypes = st.sampled_from([torch.float32, torch.float64])
 
 @given(shape=shapes, dtype=dtypes, seed=st.integers(0, 10**6))
 def test_q_sample_and_predict_x0_round_trip(shape, dtype, seed):
+    """Property: predict_x0_from_eps inverts q_sample given the noise (each is checked against diffusers below)."""
     x0, noise = _randn(*shape, seed=seed, dtype=dtype), _randn(*shape, seed=seed + 1, dtype=dtype)
     t = torch.randint(0, T, (shape[0],), generator=torch.Generator().manual_seed(seed))
     x_t = q_sample(x0, t, noise, ALPHA_BAR)
@@ -65,19 +75,25 @@ def test_q_sample_and_predict_x0_round_trip(shape, dtype, seed):
     torch.testing.assert_close(x0_back, x0, rtol=tol, atol=tol)
 
 
-@given(t=st.integers(1, T - 1), seed=st.integers(0, 10**6))
-def test_posterior_is_product_of_gaussians(t, seed):
-    """q(x_{t-1}|x_t,x0) ∝ N(x_t; sqrt(alpha_t) x_{t-1}, beta_t) N(x_{t-1}; sqrt(ab_prev) x0, 1 - ab_prev)."""
+def _check_posterior_product_of_gaussians(t, seed):
     x0, x_t = _randn(4, 3, seed=seed), _randn(4, 3, seed=seed + 1)
     tt = torch.full((4,), t)
     mean, var = q_posterior_mean_variance(x0, x_t, tt, BETA)
     beta, ab_prev = BETA[t], ALPHA_BAR[t - 1]
     prec = (1 - beta) / beta + 1 / (1 - ab_prev)
     expected_mean = (torch.sqrt(1 - beta) * x_t / beta + torch.sqrt(ab_prev) * x0 / (1 - ab_prev)) / prec
+    # float64 round-off; the precision form and Ho's coefficients differ by cancellation of O(1) terms only
     torch.testing.assert_close(mean, expected_mean, rtol=1e-9, atol=1e-9)
     expected_var = torch.full((4,), 1 / prec.item(), dtype=torch.float64)
     torch.testing.assert_close(var.reshape(-1), expected_var, rtol=1e-9, atol=0)
     assert var.shape == (4, 1)
+
+
+@given(t=st.integers(1, T - 1), seed=st.integers(0, 10**6))
+def test_posterior_is_product_of_gaussians(t, seed):
+    """Reference: a different closed form, Bayes' rule in precision form:
+    q(x_{t-1}|x_t,x0) ∝ N(x_t; sqrt(alpha_t) x_{t-1}, beta_t) N(x_{t-1}; sqrt(ab_prev) x0, 1 - ab_prev)."""
+    _check_posterior_product_of_gaussians(t, seed)
 
 
 def test_posterior_at_index_zero_is_x0_with_zero_variance():
@@ -131,10 +147,38 @@ def test_discretized_likelihood_interior_and_edge_bins():
 TIMES = [0, 1, 2, 10, 500, 998, 999]
 
 
+def _check_q_sample_and_x0_against_diffusers(diffusers):
+    t = torch.tensor([0, 1, 2, 10, 500, 998, 999])
+    x0, noise = _randn(7, 3, 2, seed=1), _randn(7, 3, 2, seed=2)
+    sched = _float64_scheduler(diffusers, BETA)
+    x_t = q_sample(x0, t, noise, ALPHA_BAR)
+    # float64 schedule on both sides: the same arithmetic up to the order of operations, round-off 1e-15
+    torch.testing.assert_close(x_t, sched.add_noise(x0, noise, t), rtol=1e-12, atol=1e-12)
+    for i, ti in enumerate(t.tolist()):  # diffusers' step takes one t at a time
+        eps = _randn(1, 3, 2, seed=3 + ti)
+        ref = sched.step(eps, ti, x_t[i:i + 1], generator=torch.Generator().manual_seed(0)).pred_original_sample
+        # dividing by sqrt(alpha_bar_999) ~ 6e-3 amplifies round-off to ~1e-13
+        torch.testing.assert_close(predict_x0_from_eps(x_t[i:i + 1], t[i:i + 1], eps, ALPHA_BAR), ref,
+                                   rtol=1e-11, atol=1e-11)
+    stock = diffusers.DDPMScheduler(num_train_timesteps=T, clip_sample=False)  # float32 schedule
+    x32 = q_sample(x0.float(), t, noise.float(), ALPHA_BAR)
+    assert x32.dtype == torch.float32
+    # float32 on both sides: near t = 0, 1 - alpha_bar ~ 1e-4 is formed from a float32 alpha_bar (rounding error
+    # <= 3e-8), so sqrt(1 - alpha_bar) ~ 1e-2 carries a relative error up to 1.5e-4 on each side:
+    # |diff| <= 2 * 1.5e-4 * 1e-2 * |noise| (< 3) ~ 1e-5, plus float32 rounding of |x_t| < 4 (5e-7). Measured: 4e-6.
+    torch.testing.assert_close(x32, stock.add_noise(x0.float(), noise.float(), t), rtol=1e-5, atol=2e-5)
+
+
+def test_q_sample_and_predict_x0_match_diffusers(diffusers):
+    """Reference: diffusers' DDPMScheduler.add_noise (the forward process) and the pred_original_sample of its step,
+    with our float64 schedule (round-off agreement) and with its stock float32 schedule."""
+    _check_q_sample_and_x0_against_diffusers(diffusers)
+
+
 @pytest.mark.parametrize("t", TIMES)
-def test_posterior_matches_diffusers(t):
+def test_posterior_matches_diffusers(diffusers, t):
     """diffusers with prediction_type="sample" returns the posterior mean at model_output plus sqrt(var) * noise."""
-    sched = _float64_scheduler(BETA, "fixed_small")
+    sched = _float64_scheduler(diffusers, BETA, "fixed_small")
     sched.register_to_config(prediction_type="sample")
     x0, x_t = _randn(4, 3, seed=1), _randn(4, 3, seed=2)
     out = sched.step(x0, t, x_t, generator=torch.Generator().manual_seed(7)).prev_sample
@@ -149,7 +193,7 @@ def test_posterior_matches_diffusers(t):
 @pytest.mark.parametrize("variance,variance_type", [("small", "fixed_small"), ("large", "fixed_large")])
 @pytest.mark.parametrize("t", TIMES)
 @pytest.mark.parametrize("schedule", ["linear", "squaredcos_cap_v2"])
-def test_ddpm_step_matches_diffusers_float32(variance, variance_type, t, schedule):
+def test_ddpm_step_matches_diffusers_float32(diffusers, variance, variance_type, t, schedule):
     """Stock float32 diffusers scheduler vs our float64 schedule cast to float32 data.
 
     Tolerance 1e-3: at t = 999 the x0 prediction divides by sqrt(alpha_bar) ~ 6e-3 (linear) or 5e-5 (cosine),
@@ -167,11 +211,8 @@ def test_ddpm_step_matches_diffusers_float32(variance, variance_type, t, schedul
     torch.testing.assert_close(ours, ref, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("variance,variance_type", [("small", "fixed_small"), ("large", "fixed_large")])
-@pytest.mark.parametrize("t", TIMES)
-def test_ddpm_step_matches_diffusers_float64(variance, variance_type, t):
-    """Same schedule in float64 on both sides: agreement to round-off (1e-10)."""
-    sched = _float64_scheduler(BETA, variance_type)
+def _check_ddpm_step_float64(diffusers, variance, variance_type, t):
+    sched = _float64_scheduler(diffusers, BETA, variance_type)
     x_t, eps = _randn(4, 3, seed=5), _randn(4, 3, seed=6)
     ref = sched.step(eps, t, x_t, generator=torch.Generator().manual_seed(13)).prev_sample
     noise = torch.randn(4, 3, generator=torch.Generator().manual_seed(13), dtype=torch.float64)
@@ -180,21 +221,43 @@ def test_ddpm_step_matches_diffusers_float64(variance, variance_type, t):
 
 
 @pytest.mark.parametrize("variance,variance_type", [("small", "fixed_small"), ("large", "fixed_large")])
-def test_ddpm_sample_matches_diffusers_loop(variance, variance_type):
-    """Full loop with a toy eps model; diffusers draws noise only for t > 0, in order t = T-1, ..., 1."""
-    beta = linear_beta_schedule(50, 1e-3, 0.2)
-    sched = _float64_scheduler(beta, variance_type)
-    eps_model = lambda x, t: torch.tanh(x) * (1 + t[:, None].to(x.dtype) / 50)  # noqa: E731
-    x_T = _randn(6, 2, seed=8)
+@pytest.mark.parametrize("t", TIMES)
+def test_ddpm_step_matches_diffusers_float64(diffusers, variance, variance_type, t):
+    """Same schedule in float64 on both sides: agreement to round-off (1e-10)."""
+    _check_ddpm_step_float64(diffusers, variance, variance_type, t)
+
+
+LOOPS = {  # beta, data shape, eps model
+    "linear-points": (linear_beta_schedule(50, 1e-3, 0.2), (6, 2),
+                      lambda x, t: torch.tanh(x) * (1 + t[:, None].to(x.dtype) / 50)),
+    "cosine-images": (cosine_beta_schedule(30), (2, 1, 3, 3),
+                      lambda x, t: 0.3 * x + 0.01 * t[:, None, None, None].to(x.dtype)),
+}
+
+
+def _check_ddpm_sample_against_diffusers(diffusers, variance, variance_type, loop):
+    beta, shape, eps_model = LOOPS[loop]
+    n = beta.shape[0]
+    sched = _float64_scheduler(diffusers, beta, variance_type)
+    x_T = _randn(*shape, seed=8)
     g = torch.Generator().manual_seed(21)
     x = x_T
-    for t in range(49, -1, -1):
-        x = sched.step(eps_model(x, torch.full((6,), t)), t, x, generator=g).prev_sample
+    for t in range(n - 1, -1, -1):
+        x = sched.step(eps_model(x, torch.full((shape[0],), t)), t, x, generator=g).prev_sample
     g = torch.Generator().manual_seed(21)
-    noise = torch.zeros(50, 6, 2, dtype=torch.float64)
-    for t in range(49, 0, -1):
-        noise[t] = torch.randn(6, 2, generator=g, dtype=torch.float64)
+    noise = torch.full((n, *shape), 100.0, dtype=torch.float64)  # noise[0] is unused: poisoned
+    for t in range(n - 1, 0, -1):
+        noise[t] = torch.randn(shape, generator=g, dtype=torch.float64)
+    # float64 on both sides, round-off accumulated over <= 50 steps
     torch.testing.assert_close(ddpm_sample(eps_model, x_T, beta, noise, variance), x, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("variance,variance_type", [("small", "fixed_small"), ("large", "fixed_large")])
+@pytest.mark.parametrize("loop", list(LOOPS))
+def test_ddpm_sample_matches_diffusers_loop(diffusers, variance, variance_type, loop):
+    """Reference: diffusers' own sampling loop, which draws noise only for t > 0, in order t = T-1, ..., 1; our
+    noise[0], which must be unused, holds 100. Points with a linear schedule, images with the cosine one."""
+    _check_ddpm_sample_against_diffusers(diffusers, variance, variance_type, loop)
 
 
 # ----------------------------------------------------------------------------- sampler loops
@@ -209,22 +272,6 @@ def test_ddpm_step_mixed_batch_uses_noise_only_where_t_positive():
     assert not torch.allclose(a[1], b[1])
     with pytest.raises(ValueError):
         ddpm_step(x_t, t, eps, BETA, noise, variance="medium")
-
-
-@pytest.mark.parametrize("variance", ["small", "large"])
-def test_ddpm_sample_equals_manual_loop(variance):
-    beta = cosine_beta_schedule(30)
-    eps_model = lambda x, t: 0.3 * x + 0.01 * t[:, None, None, None].to(x.dtype)  # noqa: E731
-    x_T, noise = _randn(2, 1, 3, 3, seed=1), _randn(30, 2, 1, 3, 3, seed=2)
-    x = x_T
-    for i in reversed(range(30)):
-        t = torch.full((2,), i)
-        x = ddpm_step(x, t, eps_model(x, t), beta, noise[i], variance)
-    torch.testing.assert_close(ddpm_sample(eps_model, x_T, beta, noise, variance), x, rtol=0, atol=0)
-    # noise[0] is unused
-    noise2 = noise.clone()
-    noise2[0] = 100.0
-    torch.testing.assert_close(ddpm_sample(eps_model, x_T, beta, noise2, variance), x, rtol=0, atol=0)
 
 
 def test_p_sample_loop_is_deterministic_and_draws_x_T_then_noise():
@@ -255,14 +302,21 @@ def _oracle_eps_model(c, alpha_bar):
     return eps_model
 
 
-def test_l_simple_oracles():
-    c = _grid_points(1, 3, 4, 4, seed=1)
-    x0 = c.expand(8, 3, 4, 4)
+def _check_l_simple_against_diffusers(diffusers):
+    x0, noise = _grid_points(8, 3, 4, 4, seed=1), _randn(8, 3, 4, 4, seed=2)
     t = torch.randint(0, T, (8,), generator=torch.Generator().manual_seed(0))
-    noise = _randn(8, 3, 4, 4, seed=2)
-    assert l_simple(_oracle_eps_model(c, ALPHA_BAR), x0, t, noise, ALPHA_BAR).item() < 1e-16
-    zero = l_simple(lambda x, t: torch.zeros_like(x), x0, t, noise, ALPHA_BAR)
-    torch.testing.assert_close(zero, (noise**2).mean(), rtol=1e-12, atol=0)
+    eps_model = lambda x, t: 0.8 * x - 1e-3 * t[:, None, None, None].to(x.dtype)  # noqa: E731
+    sched = _float64_scheduler(diffusers, BETA)
+    ref = torch.nn.functional.mse_loss(eps_model(sched.add_noise(x0, noise, t), t), noise)
+    loss = l_simple(eps_model, x0, t, noise, ALPHA_BAR)
+    assert loss.dim() == 0
+    torch.testing.assert_close(loss, ref, rtol=1e-12, atol=0)  # float64 on both sides: round-off
+
+
+def test_l_simple_matches_the_diffusers_training_recipe(diffusers):
+    """Reference: the loss of diffusers' DDPM training example, mse_loss(model(add_noise(x0, noise, t), t), noise),
+    with our float64 schedule in the scheduler."""
+    _check_l_simple_against_diffusers(diffusers)
 
 
 # ----------------------------------------------------------------------------- variational bound
@@ -272,27 +326,49 @@ def _bits(x):
     return x / math.log(2)
 
 
-def test_vlb_with_oracle_model_equals_prior_plus_decoder_terms():
-    """Data = one grid point c and the Bayes-optimal eps model: x0_pred = c, so every L_t (t >= 1) is 0 and the
-    bound is L_T + L_0, both in closed form."""
-    c = _grid_points(1, 6, seed=3)
-    x0 = c.expand(4, 6)
-    noise = _randn(T, 4, 6, seed=4)
-    vlb = vlb_bits_per_dim(_oracle_eps_model(c, ALPHA_BAR), x0, BETA, noise)
-    ab_T = ALPHA_BAR[-1]
-    L_T = _bits(0.5 * (-1 - torch.log(1 - ab_T) + (1 - ab_T) + ab_T * c**2)).mean()
-    var1 = (1 - ALPHA_BAR[0]) / (1 - ALPHA_BAR[1]) * BETA[1]  # posterior variance at index 1
+def _posterior_variance_precision_form(beta, alpha_bar, t):
+    """Posterior variance of index t >= 1 by Bayes' rule in precision form:
+    1 / (alpha_t / beta_t + 1 / (1 - ab_{t-1}))."""
+    return 1 / ((1 - beta[t]) / beta[t] + 1 / (1 - alpha_bar[t - 1]))
+
+
+def _decoder_nll(x0, mean, sd):
+    """-log of the 256-level bin of x0 under N(mean, sd^2), edge bins open (Ho Eq. (13)), by scipy."""
     from scipy.stats import norm
 
-    sd = math.sqrt(var1.item())
     p = []
-    for v in c.reshape(-1).tolist():
+    for v, m in zip(x0.reshape(-1).tolist(), mean.reshape(-1).tolist()):
         lo = -math.inf if v < -0.999 else v - 1 / 255
         hi = math.inf if v > 0.999 else v + 1 / 255
-        p.append(norm.cdf(hi, v, sd) - norm.cdf(lo, v, sd))
-    L_0 = _bits(-torch.log(torch.tensor(p, dtype=torch.float64))).mean()
-    assert vlb.shape == (4,)
-    torch.testing.assert_close(vlb, (L_T + L_0).expand(4), rtol=1e-8, atol=1e-10)
+        p.append(norm.cdf(hi, m, sd) - norm.cdf(lo, m, sd))
+    return -torch.log(torch.tensor(p, dtype=torch.float64)).reshape(x0.shape)
+
+
+def _prior_kl(x0, ab_T):
+    """KL(q(x_T | x0) || N(0, I)) per element, by torch.distributions."""
+    N = torch.distributions.Normal
+    return torch.distributions.kl_divergence(N(torch.sqrt(ab_T) * x0, torch.sqrt(1 - ab_T)), N(0.0, 1.0))
+
+
+def _check_vlb_oracle(beta, c, batch):
+    alpha_bar = alpha_bar_from_beta(beta)
+    x0 = c.expand(batch, *c.shape[1:])
+    noise = _randn(beta.shape[0], *x0.shape, seed=4)
+    vlb = vlb_bits_per_dim(_oracle_eps_model(c, alpha_bar), x0, beta, noise)
+    L_T = _bits(_prior_kl(c, alpha_bar[-1])).mean()
+    sd1 = math.sqrt(_posterior_variance_precision_form(beta, alpha_bar, 1).item())
+    L_0 = _bits(_decoder_nll(c, c, sd1)).mean()
+    assert vlb.shape == (batch,)
+    # float64 round-off; x0_pred = c to ~1e-13 (it divides by sqrt(alpha_bar) >= 6e-3)
+    torch.testing.assert_close(vlb, (L_T + L_0).expand(batch), rtol=1e-8, atol=1e-10)
+    return L_T
+
+
+def test_vlb_with_oracle_model_equals_prior_plus_decoder_terms():
+    """Data = one grid point c and the Bayes-optimal eps model: x0_pred = c, so every L_t (t >= 1) is 0 and the
+    bound is L_T + L_0. References: torch.distributions' KL for L_T; scipy's normal CDF for the decoder L_0, whose
+    variance, the posterior variance of index 1, comes from Bayes' rule in precision form."""
+    L_T = _check_vlb_oracle(BETA, _grid_points(1, 6, seed=3), 4)
     assert L_T.item() < 1e-4  # T = 1000, linear: the prior term is negligible
 
 
@@ -308,36 +384,147 @@ def test_vlb_finite_positive_and_decreases_as_model_improves():
     assert means == sorted(means) and means[-1] > 10 * means[0]
 
 
-def test_vlb_matches_an_explicit_term_by_term_sum():
-    """Independent re-derivation of Ho Eq. (5) term by term on a short schedule, float64."""
-    beta = linear_beta_schedule(8, 1e-3, 0.3)
+SHORT_BETA = linear_beta_schedule(8, 1e-3, 0.3)
+
+
+def _check_vlb_ho_eq12(beta, x0, noise, err):
+    n = beta.shape[0]
     ab = alpha_bar_from_beta(beta)
-    x0 = _grid_points(2, 5, seed=7)
-    noise = _randn(8, 2, 5, seed=8)
-    eps_model = lambda x, t: 0.7 * x - 0.05 * t[:, None].to(x.dtype)  # noqa: E731
-    total = _bits(normal_kl(torch.sqrt(ab[-1]) * x0, torch.log(1 - ab[-1]), 0.0, 0.0)).mean(1)
-    for i in range(8):
-        t = torch.full((2,), i)
-        x_t = torch.sqrt(ab[i]) * x0 + torch.sqrt(1 - ab[i]) * noise[i]
-        x0_pred = (x_t - torch.sqrt(1 - ab[i]) * eps_model(x_t, t)) / torch.sqrt(ab[i])
-        if i == 0:
-            log_scale = 0.5 * torch.log((1 - ab[0]) / (1 - ab[1]) * beta[1])
-            total = total - _bits(discretized_gaussian_log_likelihood(x0, x0_pred, log_scale)).mean(1)
-        else:
-            var = (1 - ab[i - 1]) / (1 - ab[i]) * beta[i]
-            m_true, _ = q_posterior_mean_variance(x0, x_t, t, beta)
-            m_model, _ = q_posterior_mean_variance(x0_pred, x_t, t, beta)
-            total = total + _bits(((m_true - m_model) ** 2 / (2 * var)).mean(1))
+    # The model returns the true noise plus a known error, so eps - eps_theta = -err[t] exactly.
+    eps_model = lambda x, t: noise[t[0]] + err[t[0]]  # noqa: E731
+    total = _bits(_prior_kl(x0, ab[-1])).mean(1)  # L_T
+    for t in range(1, n):  # L_{t}, index t >= 1: Ho Eq. (12) with sigma_t^2 the posterior variance
+        var = _posterior_variance_precision_form(beta, ab, t)
+        weight = beta[t] ** 2 / (2 * var * (1 - beta[t]) * (1 - ab[t]))
+        total = total + _bits(weight * err[t] ** 2).mean(1)
+    # L_0: x0_pred - x0 = -sqrt((1 - ab_0) / ab_0) * (eps_theta - eps); decoder sd^2 = posterior variance of index 1
+    x0_pred = x0 - torch.sqrt((1 - ab[0]) / ab[0]) * err[0]
+    sd1 = math.sqrt(_posterior_variance_precision_form(beta, ab, 1).item())
+    total = total + _bits(_decoder_nll(x0, x0_pred, sd1)).mean(1)
+    # float64 round-off over 8 terms; scipy's CDF differences of bins with probability > 1e-3
     torch.testing.assert_close(vlb_bits_per_dim(eps_model, x0, beta, noise), total, rtol=1e-10, atol=1e-10)
+
+
+def test_vlb_matches_ho_eq12_torch_kl_and_scipy_decoder():
+    """Reference for every term of Ho Eq. (5), with a model whose error eps_theta - eps = err[t] is known: L_T by
+    torch.distributions' KL; L_t (t >= 1) by the other closed form, Ho Eq. (12),
+    beta_t^2 / (2 sigma_t^2 alpha_t (1 - ab_t)) ||eps - eps_theta||^2; L_0 by scipy's normal CDF."""
+    _check_vlb_ho_eq12(SHORT_BETA, _grid_points(2, 5, seed=7), _randn(8, 2, 5, seed=8),
+                       0.1 * _randn(8, 2, 5, seed=9))
 
 
 def test_vlb_golden():
     """Golden values, computed once (float64, T = 8); tolerance rel 1e-9 guards against regressions only."""
-    beta = linear_beta_schedule(8, 1e-3, 0.3)
     x0 = _grid_points(2, 5, seed=7)
     noise = _randn(8, 2, 5, seed=8)
-    vlb = vlb_bits_per_dim(lambda x, t: 0.7 * x - 0.05 * t[:, None].to(x.dtype), x0, beta, noise)
+    vlb = vlb_bits_per_dim(lambda x, t: 0.7 * x - 0.05 * t[:, None].to(x.dtype), x0, SHORT_BETA, noise)
     torch.testing.assert_close(vlb, torch.tensor(GOLDEN_VLB, dtype=torch.float64), rtol=1e-9, atol=0)
 
 
 GOLDEN_VLB = [43.55208581497933, 13.72765741554333]
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+# Each repaired test must fail on a realistic mistake. A mutant is patched where the test body looks the name up:
+# this module for the names it imports, course_core.ddpm for the helpers the other functions call.
+
+
+def _q_sample_no_sqrt_on_noise(x0, t, noise, alpha_bar):
+    """Mutant: (1 - alpha_bar_t) * noise, the square root of the noise variance forgotten."""
+    ab = alpha_bar[t].to(x0.dtype).reshape(-1, *([1] * (x0.dim() - 1)))
+    return torch.sqrt(ab) * x0 + (1 - ab) * noise
+
+
+def _predict_x0_no_sqrt(x_t, t, eps, alpha_bar):
+    """Mutant: divides by alpha_bar_t instead of sqrt(alpha_bar_t)."""
+    ab = alpha_bar[t].to(x_t.dtype).reshape(-1, *([1] * (x_t.dim() - 1)))
+    return (x_t - torch.sqrt(1 - ab) * eps) / ab
+
+
+def _ddpm_sample_forward(eps_model, x_T, beta, noise, variance="small"):
+    """Mutant: runs the reverse steps in the order t = 0, ..., T-1."""
+    x = x_T
+    for i in range(beta.shape[0]):
+        t = torch.full((x.shape[0],), i, dtype=torch.int64)
+        x = ddpm_step(x, t, eps_model(x, t), beta, noise[i], variance)
+    return x
+
+
+def _ddpm_sample_noise_in_draw_order(eps_model, x_T, beta, noise, variance="small"):
+    """Mutant: takes noise in draw order (noise[T-1-i] at index i) instead of by index, so noise[0] is used."""
+    x, n = x_T, beta.shape[0]
+    for i in reversed(range(n)):
+        t = torch.full((x.shape[0],), i, dtype=torch.int64)
+        x = ddpm_step(x, t, eps_model(x, t), beta, noise[n - 1 - i], variance)
+    return x
+
+
+def _l_simple_sum_over_dims(eps_model, x0, t, noise, alpha_bar):
+    """Mutant: sums the squared error over data dims before averaging over the batch."""
+    x_t = ddpm.q_sample(x0, t, noise, alpha_bar)
+    return ((noise - eps_model(x_t, t)) ** 2).flatten(1).sum(1).mean()
+
+
+_prev_is_current = edited(ddpm._posterior_coefficients, "ab_prev = alpha_bar_prev(alpha_bar)", "ab_prev = alpha_bar")
+_vlb = ddpm.vlb_bits_per_dim
+_vlb_decoder_variance_of_index_0 = edited(_vlb, "torch.cat([post_var[1:2], post_var[1:]])", "post_var")
+_vlb_decoder_variance_beta_1 = edited(_vlb, "torch.cat([post_var[1:2], post_var[1:]])",
+                                       "torch.cat([beta[1:2], post_var[1:]])")
+_vlb_decoder_log_scale_is_log_var = edited(_vlb, "0.5 * logvar", "logvar")
+_vlb_no_prior_term = edited(_vlb, "total = _mean_flat(normal_kl(", "total = 0 * _mean_flat(normal_kl(")
+_vlb_no_decoder_term = edited(_vlb, "for i in range(T):", "for i in range(1, T):")
+_vlb_model_variance_beta = edited(_vlb, "normal_kl(mean_true, logvar, mean_model, logvar)",
+                                   "normal_kl(mean_true, logvar, mean_model, torch.log(extract(beta, t, x0)))")
+
+_ORACLE = (SHORT_BETA, _grid_points(1, 6, seed=3), 2)
+_EQ12 = (SHORT_BETA, _grid_points(2, 5, seed=7), _randn(8, 2, 5, seed=8), 0.1 * _randn(8, 2, 5, seed=9))
+MUTANTS = [
+    pytest.param(_check_posterior_product_of_gaussians, (10, 0), [(ddpm, "_posterior_coefficients", _prev_is_current)],
+                 id="posterior-alpha-bar-t-for-t-1"),
+    pytest.param(_check_vlb_oracle, _ORACLE, [(THIS, "vlb_bits_per_dim", _vlb_decoder_variance_of_index_0)],
+                 id="vlb-oracle-decoder-var-index-0"),
+    pytest.param(_check_vlb_oracle, _ORACLE, [(THIS, "vlb_bits_per_dim", _vlb_decoder_variance_beta_1)],
+                 id="vlb-oracle-decoder-var-beta-1"),
+    pytest.param(_check_vlb_oracle, _ORACLE, [(THIS, "vlb_bits_per_dim", _vlb_decoder_log_scale_is_log_var)],
+                 id="vlb-oracle-log-scale-is-log-var"),
+    pytest.param(_check_vlb_oracle, _ORACLE, [(THIS, "vlb_bits_per_dim", _vlb_no_prior_term)],
+                 id="vlb-oracle-no-prior-term"),
+    pytest.param(_check_vlb_ho_eq12, _EQ12, [(THIS, "vlb_bits_per_dim", _vlb_model_variance_beta)],
+                 id="vlb-eq12-model-variance-beta"),
+    pytest.param(_check_vlb_ho_eq12, _EQ12, [(THIS, "vlb_bits_per_dim", _vlb_no_decoder_term)],
+                 id="vlb-eq12-no-decoder-term"),
+    pytest.param(_check_vlb_ho_eq12, _EQ12, [(THIS, "vlb_bits_per_dim", _vlb_no_prior_term)],
+                 id="vlb-eq12-no-prior-term"),
+    pytest.param(_check_vlb_ho_eq12, _EQ12, [(ddpm, "_posterior_coefficients", _prev_is_current)],
+                 id="vlb-eq12-alpha-bar-t-for-t-1"),
+    pytest.param(_check_vlb_ho_eq12, _EQ12, [(ddpm, "q_sample", _q_sample_no_sqrt_on_noise)],
+                 id="vlb-eq12-q-sample-no-sqrt"),
+]
+DIFFUSERS_MUTANTS = [
+    pytest.param(_check_q_sample_and_x0_against_diffusers, (), [(THIS, "q_sample", _q_sample_no_sqrt_on_noise)],
+                 id="q-sample-no-sqrt"),
+    pytest.param(_check_q_sample_and_x0_against_diffusers, (), [(THIS, "predict_x0_from_eps", _predict_x0_no_sqrt)],
+                 id="predict-x0-no-sqrt"),
+    pytest.param(_check_ddpm_step_float64, ("small", "fixed_small", 10),
+                 [(ddpm, "_posterior_coefficients", _prev_is_current)], id="step-alpha-bar-t-for-t-1"),
+    pytest.param(_check_ddpm_sample_against_diffusers, ("small", "fixed_small", "cosine-images"),
+                 [(THIS, "ddpm_sample", _ddpm_sample_forward)], id="sample-forward-order"),
+    pytest.param(_check_ddpm_sample_against_diffusers, ("large", "fixed_large", "linear-points"),
+                 [(THIS, "ddpm_sample", _ddpm_sample_noise_in_draw_order)], id="sample-noise-in-draw-order"),
+    pytest.param(_check_l_simple_against_diffusers, (), [(THIS, "l_simple", _l_simple_sum_over_dims)],
+                 id="l-simple-sum-over-dims"),
+    pytest.param(_check_l_simple_against_diffusers, (), [(ddpm, "q_sample", _q_sample_no_sqrt_on_noise)],
+                 id="l-simple-q-sample-no-sqrt"),
+]
+
+
+@pytest.mark.parametrize("check,args,broken", MUTANTS)
+def test_repaired_tests_catch_mutant(check, args, broken):
+    """The repaired test body fails (with an assertion) when a realistic mistake is patched in."""
+    catches(check, *args, broken=broken)
+
+
+@pytest.mark.parametrize("check,args,broken", DIFFUSERS_MUTANTS)
+def test_repaired_diffusers_tests_catch_mutant(diffusers, check, args, broken):
+    """The same for the tests whose oracle is diffusers."""
+    catches(check, diffusers, *args, broken=broken)

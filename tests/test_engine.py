@@ -13,7 +13,7 @@ from autograder.grading.result import Flag, Result
 
 
 class FakeKernel:
-    pid, tag = 1, "tag"
+    pid, tag, started = 1, "tag", None
 
     def __init__(self):
         self.standins = StandIns()
@@ -105,3 +105,20 @@ def test_a_bad_standin_request_is_answered_with_an_error_not_raised():
         header, _ = standins.answer({"name": "h", "spec": {"x": {"kind": "tensor", "key": "x"}}}, b"garbage")
         assert not header["ok"] and "WireError" in header["error"]
     assert standins.helpers == {}
+
+
+def test_integrity_notes_name_what_code_cells_mention_and_ignore_prose():
+    """A TA is pointed at code that reaches for the grader's internals; the same words in a markdown answer, or
+    a clean notebook, flag nothing."""
+    from autograder.grading.engine import integrity_notes
+
+    def nb(*cells):
+        return nbformat.v4.new_notebook(cells=list(cells))
+
+    code = nbformat.v4.new_code_cell
+    prose = nbformat.v4.new_markdown_cell
+    assert integrity_notes(nb(code("import torch\ndef f(x):\n    return x * 2"))) == []
+    assert integrity_notes(nb(prose("I did not use sys.modules or course_core, or /proc/."))) == []
+    notes = integrity_notes(nb(code("import sys\nsys.modules['_dc_bridge']"), code("open('/proc/1/environ')")))
+    assert sorted(notes) == ["the code mentions '/proc/'", "the code mentions '_dc_'",
+                             "the code mentions 'sys.modules'"]

@@ -1,12 +1,18 @@
-"""Gaussian mixtures: exact identities (autograd, finite differences, scipy, Tweedie), stability and sampling."""
+"""Gaussian mixtures: exact identities (autograd, finite differences, scipy, torch.distributions, quadrature,
+Tweedie), stability and sampling; and mutation tests showing that the repaired tests fail on broken code."""
 import math
+import sys
 
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from mutation import catches
 
+import course_core.gmm as gmm_module
 from course_core.gmm import GaussianMixture, gmm_score
+
+THIS = sys.modules[__name__]
 
 
 def _random_mixture(seed, K, d, dtype=torch.float64):
@@ -54,12 +60,23 @@ def test_log_prob_matches_scipy(gmm, seed):
     torch.testing.assert_close(gmm.log_prob(x), expected, rtol=1e-9, atol=1e-9)
 
 
+def _check_responsibilities(gmm, x):
+    from scipy.special import softmax
+    from scipy.stats import multivariate_normal
+
+    log_joint = torch.stack([math.log(w.item()) + torch.as_tensor(multivariate_normal(m.numpy(), c.numpy()).logpdf(
+        x.numpy()), dtype=torch.float64).reshape(-1) for w, m, c in zip(gmm.weights, gmm.means, gmm.covs)], dim=1)
+    expected = torch.as_tensor(softmax(log_joint.numpy(), axis=1))
+    r = gmm.responsibilities(x)
+    assert r.shape == expected.shape
+    # float64 round-off of log-densities of size <= 1e3 (points at 4 sd): absolute error ~1e-13 on probabilities
+    torch.testing.assert_close(r, expected, rtol=1e-9, atol=1e-12)
+
+
 @given(gmm=mixtures, seed=st.integers(0, 10**6))
-def test_responsibilities_are_a_distribution(gmm, seed):
-    r = gmm.responsibilities(_points(seed, 10, gmm.dim))
-    assert r.shape == (10, gmm.weights.shape[0])
-    assert torch.all(r >= 0)
-    torch.testing.assert_close(r.sum(1), torch.ones(10, dtype=r.dtype), rtol=1e-12, atol=1e-12)
+def test_responsibilities_are_bayes_rule_with_scipy_densities(gmm, seed):
+    """Reference: Bayes' rule p(k | x) = pi_k N_k(x) / sum_j pi_j N_j(x), with scipy's log-densities."""
+    _check_responsibilities(gmm, _points(seed, 10, gmm.dim))
 
 
 @pytest.mark.parametrize("far", [1e3, -1e3, 1e4])
@@ -78,12 +95,29 @@ def test_stable_far_from_every_mode(far):
     assert torch.all(torch.isfinite(gmm_score(x.float(), gmm.weights, gmm.means, gmm.covs)))
 
 
-def test_gmm_score_function_matches_class_and_keeps_dtype():
-    gmm = _random_mixture(1, K=3, d=2)
-    x = _points(2, 5, 2)
-    torch.testing.assert_close(gmm_score(x, gmm.weights, gmm.means, gmm.covs), gmm.score(x), rtol=0, atol=0)
-    out32 = gmm_score(x.float(), gmm.weights, gmm.means, gmm.covs)
-    assert out32.dtype == torch.float32 and out32.shape == (5, 2)
+def _torch_distributions_mixture(gmm):
+    """The same mixture written with torch.distributions: code that shares nothing with course_core.gmm."""
+    D = torch.distributions
+    return D.MixtureSameFamily(D.Categorical(probs=gmm.weights), D.MultivariateNormal(gmm.means, gmm.covs))
+
+
+def _check_gmm_score(gmm, x):
+    x32 = x.float()
+    x = x32.double().requires_grad_(True)  # the float32 points, exactly, in float64
+    (grad,) = torch.autograd.grad(_torch_distributions_mixture(gmm).log_prob(x).sum(), x)
+    # float64: round-off of two independent Cholesky-based evaluations (covariances with condition number < 100)
+    torch.testing.assert_close(gmm_score(x.detach(), gmm.weights, gmm.means, gmm.covs), grad, rtol=1e-9, atol=1e-9)
+    out32 = gmm_score(x32, gmm.weights, gmm.means, gmm.covs)
+    assert out32.dtype == torch.float32 and out32.shape == x.shape
+    # float32 result of a float64 computation: only the final cast, relative 6e-8, rounds
+    torch.testing.assert_close(out32, grad.float(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed,K,d", [(1, 3, 2), (6, 4, 3), (7, 2, 1)])
+def test_gmm_score_is_autograd_of_torch_distributions_mixture_and_keeps_dtype(seed, K, d):
+    """Reference: autograd of torch.distributions' MixtureSameFamily(Categorical, MultivariateNormal) log-density.
+    float32 points give a float32 score equal to the float64 reference at those points, rounded."""
+    _check_gmm_score(_random_mixture(seed, K=K, d=d), _points(seed + 1, 12, d))
 
 
 def test_sample_moments():
@@ -122,14 +156,36 @@ def test_tweedie_ve(gmm, sigma, seed):
     torch.testing.assert_close(gmm.denoise_ve(y, sigma), tweedie, rtol=1e-8, atol=1e-7)
 
 
-def test_noised_parameters():
-    gmm = _random_mixture(4, K=2, d=2)
-    vp = gmm.noised_vp(0.3)
-    torch.testing.assert_close(vp.means, math.sqrt(0.3) * gmm.means)
-    torch.testing.assert_close(vp.covs, 0.3 * gmm.covs + 0.7 * torch.eye(2, dtype=torch.float64))
-    ve = gmm.noised_ve(torch.tensor(2.0))
-    torch.testing.assert_close(ve.covs, gmm.covs + 4.0 * torch.eye(2, dtype=torch.float64))
-    torch.testing.assert_close(ve.means, gmm.means)
+def _convolved_log_density(gmm, y, scale, noise_var, lim=10.0, h=0.1):
+    """log p(y), p(y) = integral of p0(x) N(y; scale x, noise_var I) dx, by a Riemann sum on a 2-D grid over
+    [-lim, lim]^2 with p0 and the kernel from scipy (no course_core code).
+
+    The integrand is a smooth Gaussian-mixture density in x with standard deviations >= 0.6 >> h, so the grid sum
+    is exact to ~exp(-2 pi^2 (0.6 / h)^2) (spectral accuracy of the trapezoid rule), and the mass of p0 outside
+    the box (means within 2 of the origin, sd <= 1.4, 5.8 sd away) is < 1e-8 (measured error of log p: 1e-15)."""
+    from scipy.stats import multivariate_normal
+
+    g = torch.arange(-lim, lim + h / 2, h, dtype=torch.float64)
+    grid = torch.stack(torch.meshgrid(g, g, indexing="ij"), dim=-1).reshape(-1, 2).numpy()  # (M, 2)
+    p0 = sum(w.item() * multivariate_normal(m.numpy(), c.numpy()).pdf(grid)
+             for w, m, c in zip(gmm.weights, gmm.means, gmm.covs))  # (M,)
+    kernel = multivariate_normal([0.0, 0.0], noise_var * torch.eye(2, dtype=torch.float64).numpy())
+    dens = [h * h * (p0 * kernel.pdf(yi.numpy() - scale * grid)).sum() for yi in y]
+    return torch.log(torch.tensor(dens, dtype=torch.float64))
+
+
+def _check_noised_mixtures(gmm, y):
+    # tolerance 1e-7 on log p: the quadrature and truncation errors above are < 1e-8 relative
+    torch.testing.assert_close(gmm.noised_vp(0.3).log_prob(y), _convolved_log_density(gmm, y, math.sqrt(0.3), 0.7),
+                               rtol=0, atol=1e-7)
+    torch.testing.assert_close(gmm.noised_ve(torch.tensor(2.0)).log_prob(y), _convolved_log_density(gmm, y, 1.0, 4.0),
+                               rtol=0, atol=1e-7)
+
+
+def test_noised_mixtures_are_the_convolved_densities():
+    """Reference: the law of sqrt(ab) x0 + sqrt(1 - ab) eps (VP) and of x0 + sigma z (VE, sigma a 0-d tensor) by
+    numerical convolution of scipy densities; compared through log_prob on a few points."""
+    _check_noised_mixtures(_random_mixture(1, K=2, d=2), _points(2, 6, 2, scale=1.5))
 
 
 def test_one_dimensional_gaussian_posterior_mean():
@@ -157,3 +213,88 @@ def test_denoiser_is_the_conditional_mean_monte_carlo(kind):
         res = x0 - gmm.denoise_ve(x_t, 1.5)
     feats = torch.cat([res, res[:, :1] * x_t, res[:, 1:] * x_t], dim=1)  # (n, 6)
     assert torch.all(feats.mean(0).abs() < 5 * feats.std(0) / math.sqrt(n))
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+# Each repaired test must fail on a realistic mistake. A mutant is patched where the test body looks the name up:
+# this module for `gmm_score`, course_core.gmm for the functions behind GaussianMixture's methods, the class itself
+# for `noised_vp` / `noised_ve`.
+
+
+def _score_prior_weights(x, weights, means, covs):
+    """Mutant: the prior weights pi_k in place of the responsibilities r_k(x)."""
+    _, prec_diff = gmm_module._log_gauss_terms(x, weights, means, covs)
+    return -(weights.to(prec_diff.dtype)[None, :, None] * prec_diff).sum(1).to(x.dtype)
+
+
+def _score_covariance_not_precision(x, weights, means, covs):
+    """Mutant: Sigma_k (x - mu_k) in place of Sigma_k^{-1} (x - mu_k)."""
+    r = gmm_module.gmm_responsibilities(x, weights, means, covs).to(means.dtype)
+    diff = x.to(means.dtype)[:, None, :] - means[None]
+    return -(r[..., None] * (covs[None] @ diff[..., None])[..., 0]).sum(1).to(x.dtype)
+
+
+def _score_promoted_dtype(x, weights, means, covs):
+    """Mutant: returns the promoted dtype (float64) for float32 points."""
+    log_terms, prec_diff = gmm_module._log_gauss_terms(x, weights, means, covs)
+    return -(torch.softmax(log_terms, dim=1)[..., None] * prec_diff).sum(1)
+
+
+def _responsibilities_without_weights(x, weights, means, covs):
+    """Mutant: the normalised likelihoods N_k(x) / sum_j N_j(x), the prior weights forgotten."""
+    log_terms, _ = gmm_module._log_gauss_terms(x, weights, means, covs)
+    return torch.softmax(log_terms - torch.log(weights)[None], dim=1).to(x.dtype)
+
+
+def _responsibilities_wrong_axis(x, weights, means, covs):
+    """Mutant: the softmax normalises over the points instead of the components."""
+    log_terms, _ = gmm_module._log_gauss_terms(x, weights, means, covs)
+    return torch.softmax(log_terms, dim=0).to(x.dtype)
+
+
+def _eye_like(covs):
+    return torch.eye(covs.shape[-1], dtype=covs.dtype)
+
+
+def _noised_vp_unscaled_cov(self, alpha_bar):
+    """Mutant: N(sqrt(ab) mu, Sigma + (1 - ab) I), the covariance not scaled by alpha_bar."""
+    ab = float(alpha_bar)
+    return GaussianMixture(self.weights, math.sqrt(ab) * self.means, self.covs + (1 - ab) * _eye_like(self.covs))
+
+
+def _noised_vp_mean_times_alpha_bar(self, alpha_bar):
+    """Mutant: means scaled by alpha_bar instead of its square root."""
+    ab = float(alpha_bar)
+    return GaussianMixture(self.weights, ab * self.means, ab * self.covs + (1 - ab) * _eye_like(self.covs))
+
+
+def _noised_ve_sigma_not_squared(self, sigma):
+    """Mutant: Sigma + sigma I instead of Sigma + sigma^2 I."""
+    return GaussianMixture(self.weights, self.means, self.covs + float(sigma) * _eye_like(self.covs))
+
+
+_MIXTURE, _X = _random_mixture(2, K=3, d=2), _points(3, 10, 2)
+MUTANTS = [
+    pytest.param(_check_gmm_score, (_MIXTURE, _X), [(THIS, "gmm_score", _score_prior_weights)],
+                 id="score-prior-weights"),
+    pytest.param(_check_gmm_score, (_MIXTURE, _X), [(THIS, "gmm_score", _score_covariance_not_precision)],
+                 id="score-covariance-not-precision"),
+    pytest.param(_check_gmm_score, (_MIXTURE, _X), [(THIS, "gmm_score", _score_promoted_dtype)],
+                 id="score-float64-out"),
+    pytest.param(_check_responsibilities, (_MIXTURE, _X),
+                 [(gmm_module, "gmm_responsibilities", _responsibilities_without_weights)], id="resp-no-weights"),
+    pytest.param(_check_responsibilities, (_MIXTURE, _X),
+                 [(gmm_module, "gmm_responsibilities", _responsibilities_wrong_axis)], id="resp-wrong-axis"),
+    pytest.param(_check_noised_mixtures, (_random_mixture(1, K=2, d=2), _points(2, 6, 2, scale=1.5)),
+                 [(GaussianMixture, "noised_vp", _noised_vp_unscaled_cov)], id="vp-unscaled-cov"),
+    pytest.param(_check_noised_mixtures, (_random_mixture(1, K=2, d=2), _points(2, 6, 2, scale=1.5)),
+                 [(GaussianMixture, "noised_vp", _noised_vp_mean_times_alpha_bar)], id="vp-mean-times-alpha-bar"),
+    pytest.param(_check_noised_mixtures, (_random_mixture(1, K=2, d=2), _points(2, 6, 2, scale=1.5)),
+                 [(GaussianMixture, "noised_ve", _noised_ve_sigma_not_squared)], id="ve-sigma-not-squared"),
+]
+
+
+@pytest.mark.parametrize("check,args,broken", MUTANTS)
+def test_repaired_tests_catch_mutant(check, args, broken):
+    """The repaired test body fails (with an assertion) when a realistic mistake is patched in."""
+    catches(check, *args, broken=broken)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import build_assignment
 from autograder.checks import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,12 +24,12 @@ _OURS = ("autograder", "course_core", "__editable__", "diffcourse", "_diffcourse
 
 
 @pytest.fixture(scope="module")
-def autograder_root(tmp_path_factory):
+def autograder_root(tmp_path_factory, built):
     """An unzipped autograder and a Python environment with a normal install of the zip's `source/`."""
     tmp = tmp_path_factory.mktemp("gradescope")
-    build_assignment(assignment=ASSIGNMENT, force=True, student_target=tmp / "student", dist=tmp / "dist")
+    _, zip_path = built(ASSIGNMENT)
     root = tmp / "autograder"
-    with zipfile.ZipFile(tmp / "dist" / f"{ASSIGNMENT}-autograder.zip") as zf:
+    with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(root)
     (root / "run_autograder").chmod(0o755)
 

@@ -1,9 +1,13 @@
-"""Scores, Tweedie, DSM and Langevin: identities against the exact mixture and a Gaussian ULA oracle."""
+"""Scores, Tweedie, DSM and Langevin: identities against the exact mixture, autograd of torch.distributions and
+Gaussian Langevin oracles; and mutation tests showing that the repaired tests fail on broken code."""
 import math
+import sys
 
+import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from mutation import catches
 
 from course_core.ddpm import predict_x0_from_eps
 from course_core.gmm import GaussianMixture
@@ -18,6 +22,7 @@ from course_core.score import (
     x0_from_score,
 )
 
+THIS = sys.modules[__name__]
 T = 1000
 ALPHA_BAR = alpha_bar_from_beta(linear_beta_schedule(T))
 
@@ -41,19 +46,46 @@ def test_tweedie_denoiser_with_exact_score_is_exact_denoiser(sigma, seed):
     torch.testing.assert_close(out, gmm.denoise_ve(y, sigma), rtol=1e-8, atol=1e-8)
 
 
+def _check_score_eps(shape, seed, dtype):
+    g = torch.Generator().manual_seed(seed)
+    x0, eps = torch.randn(shape, generator=g, dtype=torch.float64), torch.randn(shape, generator=g, dtype=torch.float64)
+    t = torch.randint(0, T, (shape[0],), generator=g)
+    ab = ALPHA_BAR[t].reshape(-1, *([1] * (len(shape) - 1)))
+    x_t = (torch.sqrt(ab) * x0 + torch.sqrt(1 - ab) * eps).requires_grad_(True)  # Ho Eq. (4)
+    q = torch.distributions.Normal(torch.sqrt(ab) * x0, torch.sqrt(1 - ab))
+    (score_ref,) = torch.autograd.grad(q.log_prob(x_t).sum(), x_t)  # grad of log q(x_t | x0)
+    score = score_from_eps(eps.to(dtype), t, ALPHA_BAR)
+    assert score.dtype == dtype and score.shape == shape
+    # float64: round-off, amplified by 1 / (1 - alpha_bar) <= 1e4 in the reference; float32: near t = 0 the float32
+    # alpha_bar ~ 1 - 1e-4 (rounding error <= 3e-8) leaves 1 - alpha_bar with relative error <= 3e-4, 1.5e-4 after
+    # the square root (measured: 8e-5)
+    tol = 1e-10 if dtype == torch.float64 else 5e-4
+    torch.testing.assert_close(score, score_ref.to(dtype), rtol=tol, atol=tol)
+    torch.testing.assert_close(eps_from_score(score_ref.to(dtype), t, ALPHA_BAR), eps.to(dtype), rtol=tol, atol=tol)
+
+
 @given(shape=st.sampled_from([(4, 2), (2, 3, 4, 4)]), seed=st.integers(0, 10**6),
        dtype=st.sampled_from([torch.float32, torch.float64]))
-def test_score_eps_round_trip_and_x0_consistency(shape, seed, dtype):
+def test_score_from_eps_is_the_autograd_score_of_q_xt_given_x0(shape, seed, dtype):
+    """Reference: autograd of torch.distributions.Normal(sqrt(ab) x0, sqrt(1 - ab)).log_prob at
+    x_t = sqrt(ab) x0 + sqrt(1 - ab) eps is score_from_eps(eps); eps_from_score maps it back to eps."""
+    _check_score_eps(shape, seed, dtype)
+
+
+def _check_x0_from_score(shape, seed, dtype):
     eps = _randn(*shape, seed=seed, dtype=dtype)
     x_t = _randn(*shape, seed=seed + 1, dtype=dtype)
     t = torch.randint(0, T, (shape[0],), generator=torch.Generator().manual_seed(seed))
-    score = score_from_eps(eps, t, ALPHA_BAR)
-    assert score.dtype == dtype and score.shape == shape
-    tol = 1e-12 if dtype == torch.float64 else 1e-5
-    torch.testing.assert_close(eps_from_score(score, t, ALPHA_BAR), eps, rtol=tol, atol=tol)
-    tol = 1e-10 if dtype == torch.float64 else 2e-3
-    torch.testing.assert_close(x0_from_score(x_t, t, score, ALPHA_BAR), predict_x0_from_eps(x_t, t, eps, ALPHA_BAR),
-                               rtol=tol, atol=tol)
+    tol = 1e-10 if dtype == torch.float64 else 2e-3  # float32: 1/sqrt(alpha_bar) <= 160 amplifies round-off
+    torch.testing.assert_close(x0_from_score(x_t, t, score_from_eps(eps, t, ALPHA_BAR), ALPHA_BAR),
+                               predict_x0_from_eps(x_t, t, eps, ALPHA_BAR), rtol=tol, atol=tol)
+
+
+@given(shape=st.sampled_from([(4, 2), (2, 3, 4, 4)]), seed=st.integers(0, 10**6),
+       dtype=st.sampled_from([torch.float32, torch.float64]))
+def test_x0_from_score_agrees_with_predict_x0_from_eps(shape, seed, dtype):
+    """Reference: predict_x0_from_eps, checked against diffusers' pred_original_sample in test_ddpm.py."""
+    _check_x0_from_score(shape, seed, dtype)
 
 
 @given(t=st.integers(0, 999), seed=st.integers(0, 10**6))
@@ -67,15 +99,32 @@ def test_x0_from_score_with_exact_noised_score_is_exact_vp_denoiser(t, seed):
     torch.testing.assert_close(out, gmm.denoise_vp(x_t, ab), rtol=1e-6, atol=1e-6)
 
 
-def test_dsm_loss_formula_and_point_mass_oracle():
+def _toy_score_model(x, s):
+    return -x / (1 + s[:, None] ** 2) + 0.1 * torch.sin(3 * x)
+
+
+def _check_dsm_loss():
     x0, noise = _randn(16, 2, seed=1), _randn(16, 2, seed=2)
     sigma = torch.linspace(0.1, 3.0, 16, dtype=torch.float64)
-    zero = dsm_loss(lambda x, s: torch.zeros_like(x), x0, sigma, noise)
-    torch.testing.assert_close(zero, 0.5 * (noise**2).sum(1).mean(), rtol=1e-12, atol=0)
+    x_tilde = (x0 + sigma[:, None] * noise).requires_grad_(True)
+    q = torch.distributions.Normal(x0, sigma[:, None])  # q_sigma(x_tilde | x0)
+    (target,) = torch.autograd.grad(q.log_prob(x_tilde).sum(), x_tilde)  # grad log q_sigma(x_tilde | x0)
+    per_sample = 0.5 * ((_toy_score_model(x_tilde.detach(), sigma) - target) ** 2).sum(1)  # Eq. (5)
+    expected = (sigma**2 * per_sample).mean()  # Eq. (6), lambda(sigma) = sigma^2
+    loss = dsm_loss(_toy_score_model, x0, sigma, noise)
+    assert loss.dim() == 0
+    torch.testing.assert_close(loss, expected, rtol=1e-12, atol=0)  # float64 round-off
     # data = one point c: the exact noised score -(x - c)/sigma^2 gives loss 0
     c = torch.tensor([0.3, -1.2], dtype=torch.float64)
     point = dsm_loss(lambda x, s: -(x - c) / s[:, None] ** 2, c.expand(16, 2), sigma, noise)
     assert point.item() < 1e-20
+
+
+def test_dsm_loss_matches_song_ermon_eq_5_6_with_autograd_target_and_point_mass_oracle():
+    """Reference: Song & Ermon 2019, Eq. (5)-(6), written in their form: mean over the batch of
+    lambda(sigma) * 0.5 * ||s(x_tilde, sigma) - grad log q_sigma(x_tilde | x0)||^2 with lambda = sigma^2 and the target
+    by autograd of torch.distributions.Normal; and the loss 0 of the exact score when the data is one point."""
+    _check_dsm_loss()
 
 
 def test_dsm_loss_is_minimised_by_the_exact_noised_score():
@@ -92,17 +141,13 @@ def test_dsm_loss_is_minimised_by_the_exact_noised_score():
         assert worse > best
 
 
-def test_langevin_step_formula():
-    x, score, noise = _randn(5, 2, seed=1), _randn(5, 2, seed=2), _randn(5, 2, seed=3)
-    torch.testing.assert_close(langevin_step(x, score, 0.01, noise), x + 0.01 * score + math.sqrt(0.02) * noise,
-                               rtol=0, atol=0)
-
-
 def test_langevin_stationary_variance_gaussian_oracle():
-    """ULA on N(0, s^2): x' = (1 - h/s^2) x + sqrt(2h) z has stationary variance s^2 / (1 - h / (2 s^2)).
+    """Reference: the exact stationary law of ULA on N(0, s^2) (the test of langevin_step): the chain
+    x' = (1 - h/s^2) x + sqrt(2h) z has stationary variance s^2 / (1 - h / (2 s^2)).
 
     4000 chains after 400 burn-in steps (mixing factor (1-h/s^2)^400 < 1e-8); tolerance 5 standard errors
-    of a sample variance, sqrt(2/n) * var.
+    of a sample variance, sqrt(2/n) * var. Measured: the reference is off by 0.05 of the tolerance, a missing
+    factor 2 or square root in the noise, or a doubled drift, by 4.4 to 7 times the tolerance.
     """
     s2, h, n = 2.0, 0.1, 4000
     g = torch.Generator().manual_seed(0)
@@ -113,24 +158,44 @@ def test_langevin_stationary_variance_gaussian_oracle():
     assert abs(x.var().item() - expected) < 5 * math.sqrt(2 / n) * expected
 
 
-def test_annealed_langevin_equals_manual_loop_and_accepts_tensor_sigma():
-    sigmas = torch.tensor([1.0, 0.5, 0.1], dtype=torch.float64)
-    noise = _randn(3, 4, 6, 2, seed=5)
-    x_init = _randn(6, 2, seed=6)
+def _check_annealed_langevin_gaussian_map():
+    s2, step_lr, n = 0.5, 0.05, 4
+    sigmas = torch.tensor([2.0, 1.0, 0.5], dtype=torch.float64)
     seen = []
 
-    def score_fn(x, sigma):
+    def score_fn(x, sigma):  # the exact score of the noised target N(0, s2 + sigma^2)
         seen.append(sigma)
-        return -x / (1 + sigma**2)
+        return -x / (s2 + sigma**2)
 
-    out = annealed_langevin(x_init, score_fn, sigmas, 1e-3, 4, noise)
-    x = x_init
-    for i in range(3):
-        a = 1e-3 * sigmas[i].item() ** 2 / sigmas[-1].item() ** 2
-        for j in range(4):
-            x = x + a / 2 * (-x / (1 + sigmas[i] ** 2)) + math.sqrt(a) * noise[i, j]
-    torch.testing.assert_close(out, x, rtol=1e-12, atol=1e-12)
-    assert len(seen) == 12 and all(torch.is_tensor(s) and s.dim() == 0 for s in seen)
+    x_init = _randn(1, 1, seed=6).requires_grad_(True)
+    noise = _randn(3, n, 1, 1, seed=5).requires_grad_(True)
+    out = annealed_langevin(x_init, score_fn, sigmas, step_lr, n, noise)
+    assert out.shape == x_init.shape
+    assert len(seen) == 3 * n and all(torch.is_tensor(v) and v.dim() == 0 for v in seen)
+    torch.testing.assert_close(torch.stack(seen), sigmas.repeat_interleave(n), rtol=0, atol=0)
+    d_init, d_noise = torch.autograd.grad(out.sum(), [x_init, noise])
+    # Algorithm 1: alpha_i = step_lr sigma_i^2 / sigma_L^2, and a step x + alpha_i/2 s + sqrt(alpha_i) z multiplies
+    # x by a_i = 1 - alpha_i / (2 (s2 + sigma_i^2)); unrolled, z[i, j] reaches the output through
+    # sqrt(alpha_i) a_i^(n-1-j) prod_{l > i} a_l^n, and x_init through prod_i a_i^n.
+    alpha = [step_lr * (sg / sigmas[-1].item()) ** 2 for sg in sigmas.tolist()]
+    a = [1 - al / (2 * (s2 + sg**2)) for al, sg in zip(alpha, sigmas.tolist())]
+    later = [math.prod(a_l**n for a_l in a[i + 1:]) for i in range(3)]
+    expected = torch.tensor([[math.sqrt(alpha[i]) * a[i] ** (n - 1 - j) * later[i] for j in range(n)]
+                             for i in range(3)], dtype=torch.float64)
+    torch.testing.assert_close(d_noise.reshape(3, n), expected, rtol=1e-12, atol=0)  # float64 round-off
+    torch.testing.assert_close(d_init.reshape(()), torch.tensor(math.prod(ai**n for ai in a), dtype=torch.float64),
+                               rtol=1e-12, atol=0)
+    # the map is affine (a linear score): with these derivatives it is fixed by its value at the origin, 0
+    zero = annealed_langevin(torch.zeros(1, 1, dtype=torch.float64), score_fn, sigmas, step_lr, n,
+                             torch.zeros(3, n, 1, 1, dtype=torch.float64))
+    assert torch.all(zero == 0)
+
+
+def test_annealed_langevin_is_the_unrolled_gaussian_map_and_passes_tensor_sigma():
+    """Reference: autograd. With the exact noised score of a Gaussian target each Langevin step is linear, so the
+    output's derivatives with respect to x_init and to every noise[i, j] are products of per-step factors (the
+    unrolled closed form, not the loop); score_fn sees each sigmas[i] as a 0-d tensor, n_steps times, in order."""
+    _check_annealed_langevin_gaussian_map()
 
 
 def test_annealed_langevin_samples_the_ring():
@@ -145,3 +210,146 @@ def test_annealed_langevin_samples_the_ring():
     assert (r - 2).abs().median() < 0.2
     counts = torch.bincount(gmm.responsibilities(x).argmax(1), minlength=8)
     assert counts.min() > 1000 / 8 / 2
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+# Each repaired test (and the ULA oracle, which now alone covers langevin_step) must fail on a realistic mistake,
+# patched where the test body looks the name up: this module, or course_core.score for annealed_langevin's steps.
+
+
+def _ab(alpha_bar, t, x):
+    return alpha_bar[t].to(x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
+
+
+def _score_from_eps_no_sqrt(eps, t, alpha_bar):
+    """Mutant: -eps / (1 - alpha_bar_t), the square root forgotten."""
+    return -eps / (1 - _ab(alpha_bar, t, eps))
+
+
+def _score_from_eps_sign(eps, t, alpha_bar):
+    """Mutant: +eps / sqrt(1 - alpha_bar_t)."""
+    return eps / torch.sqrt(1 - _ab(alpha_bar, t, eps))
+
+
+def _score_from_eps_prev_index(eps, t, alpha_bar):
+    """Mutant: alpha_bar_{t-1} in place of alpha_bar_t (1 at t = 0)."""
+    prev = torch.cat([alpha_bar.new_ones(1), alpha_bar[:-1]])
+    return -eps / torch.sqrt(1 - _ab(prev, t, eps))
+
+
+def _eps_from_score_divides(score, t, alpha_bar):
+    """Mutant: -score / sqrt(1 - alpha_bar_t), the inverse written the wrong way round."""
+    return -score / torch.sqrt(1 - _ab(alpha_bar, t, score))
+
+
+def _x0_from_score_no_sqrt(x_t, t, score, alpha_bar):
+    """Mutant: divides by alpha_bar_t instead of its square root."""
+    ab = _ab(alpha_bar, t, x_t)
+    return (x_t + (1 - ab) * score) / ab
+
+
+def _dsm_lambda_one(score_model, x0, sigma, noise):
+    """Mutant: lambda(sigma) = 1, i.e. 0.5 ||s + noise / sigma||^2."""
+    sb = sigma.to(x0.dtype)[:, None]
+    return 0.5 * ((score_model(x0 + sb * noise, sigma) + noise / sb) ** 2).sum(1).mean()
+
+
+def _dsm_no_half(score_model, x0, sigma, noise):
+    """Mutant: the factor 1/2 dropped."""
+    sb = sigma.to(x0.dtype)[:, None]
+    return ((sb * score_model(x0 + sb * noise, sigma) + noise) ** 2).sum(1).mean()
+
+
+def _dsm_mean_over_dims(score_model, x0, sigma, noise):
+    """Mutant: the squared norm averaged over data dims instead of summed."""
+    sb = sigma.to(x0.dtype)[:, None]
+    return 0.5 * ((sb * score_model(x0 + sb * noise, sigma) + noise) ** 2).mean()
+
+
+def _dsm_variance_as_scale(score_model, x0, sigma, noise):
+    """Mutant: x_tilde = x0 + sigma^2 noise (the variance used as the scale)."""
+    sb = sigma.to(x0.dtype)[:, None]
+    return 0.5 * ((sb * score_model(x0 + sb**2 * noise, sigma) + noise) ** 2).sum(1).mean()
+
+
+def _langevin_noise_sqrt_step(x, score, step_size, noise):
+    """Mutant: sqrt(step_size) noise, the factor 2 forgotten."""
+    return x + step_size * score + math.sqrt(step_size) * noise
+
+
+def _langevin_noise_no_sqrt(x, score, step_size, noise):
+    """Mutant: 2 step_size noise, the square root forgotten."""
+    return x + step_size * score + 2 * step_size * noise
+
+
+def _langevin_drift_doubled(x, score, step_size, noise):
+    """Mutant: 2 step_size score (epsilon in place of epsilon / 2 in the drift)."""
+    return x + 2 * step_size * score + math.sqrt(2 * step_size) * noise
+
+
+def _annealed(step, *, inverted=False, unsquared=False, reversed_noise=False, float_sigma=False):
+    """A mutant of annealed_langevin: `step(alpha_i)` is the step_size passed to langevin_step."""
+    def annealed_langevin(x, score_fn, sigmas, step_lr, n_steps, noise):
+        for i in range(sigmas.shape[0]):
+            ratio = float(sigmas[-1]) / float(sigmas[i]) if inverted else float(sigmas[i]) / float(sigmas[-1])
+            alpha_i = step_lr * (ratio if unsquared else ratio**2)
+            for j in range(n_steps):
+                z = noise[i, n_steps - 1 - j] if reversed_noise else noise[i, j]
+                sigma = float(sigmas[i]) if float_sigma else sigmas[i]
+                x = langevin_step(x, score_fn(x, sigma), step(alpha_i), z)
+        return x
+    return annealed_langevin
+
+
+_annealed_ok = _annealed(lambda a: a / 2)
+MUTANTS = [
+    pytest.param(_check_score_eps, ((4, 2), 0, torch.float64), [(THIS, "score_from_eps", _score_from_eps_no_sqrt)],
+                 id="score-from-eps-no-sqrt"),
+    pytest.param(_check_score_eps, ((4, 2), 0, torch.float32), [(THIS, "score_from_eps", _score_from_eps_sign)],
+                 id="score-from-eps-sign"),
+    pytest.param(_check_score_eps, ((4, 2), 0, torch.float64), [(THIS, "score_from_eps", _score_from_eps_prev_index)],
+                 id="score-from-eps-prev-index"),
+    pytest.param(_check_score_eps, ((4, 2), 0, torch.float32), [(THIS, "eps_from_score", _eps_from_score_divides)],
+                 id="eps-from-score-divides"),
+    pytest.param(_check_x0_from_score, ((4, 2), 0, torch.float64), [(THIS, "x0_from_score", _x0_from_score_no_sqrt)],
+                 id="x0-from-score-no-sqrt"),
+    pytest.param(_check_dsm_loss, (), [(THIS, "dsm_loss", _dsm_lambda_one)], id="dsm-lambda-one"),
+    pytest.param(_check_dsm_loss, (), [(THIS, "dsm_loss", _dsm_no_half)], id="dsm-no-half"),
+    pytest.param(_check_dsm_loss, (), [(THIS, "dsm_loss", _dsm_mean_over_dims)], id="dsm-mean-over-dims"),
+    pytest.param(_check_dsm_loss, (), [(THIS, "dsm_loss", _dsm_variance_as_scale)], id="dsm-variance-as-scale"),
+    pytest.param(test_langevin_stationary_variance_gaussian_oracle, (),
+                 [(THIS, "langevin_step", _langevin_noise_sqrt_step)], id="langevin-noise-sqrt-step"),
+    pytest.param(test_langevin_stationary_variance_gaussian_oracle, (),
+                 [(THIS, "langevin_step", _langevin_noise_no_sqrt)], id="langevin-noise-no-sqrt"),
+    pytest.param(test_langevin_stationary_variance_gaussian_oracle, (),
+                 [(THIS, "langevin_step", _langevin_drift_doubled)], id="langevin-drift-doubled"),
+    pytest.param(_check_annealed_langevin_gaussian_map, (), [(THIS, "annealed_langevin", _annealed(lambda a: a))],
+                 id="annealed-step-alpha-not-half"),
+    pytest.param(_check_annealed_langevin_gaussian_map, (),
+                 [(THIS, "annealed_langevin", _annealed(lambda a: a / 2, inverted=True))],
+                 id="annealed-inverted-ratio"),
+    pytest.param(_check_annealed_langevin_gaussian_map, (),
+                 [(THIS, "annealed_langevin", _annealed(lambda a: a / 2, unsquared=True))], id="annealed-unsquared"),
+    pytest.param(_check_annealed_langevin_gaussian_map, (),
+                 [(THIS, "annealed_langevin", _annealed(lambda a: a / 2, reversed_noise=True))],
+                 id="annealed-noise-order"),
+    pytest.param(_check_annealed_langevin_gaussian_map, (),
+                 [(THIS, "annealed_langevin", _annealed(lambda a: a / 2, float_sigma=True))],
+                 id="annealed-float-sigma"),
+    pytest.param(_check_annealed_langevin_gaussian_map, (),
+                 [(THIS, "annealed_langevin", _annealed_ok), (THIS, "langevin_step", _langevin_noise_sqrt_step)],
+                 id="annealed-langevin-step-noise"),
+]
+
+
+def test_the_mutant_template_is_correct():
+    """The unbroken instance of the annealed_langevin mutant template passes, so the mutants differ by one mistake."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(THIS, "annealed_langevin", _annealed_ok)
+        _check_annealed_langevin_gaussian_map()
+
+
+@pytest.mark.parametrize("check,args,broken", MUTANTS)
+def test_repaired_tests_catch_mutant(check, args, broken):
+    """The repaired test body fails (with an assertion) when a realistic mistake is patched in."""
+    catches(check, *args, broken=broken)

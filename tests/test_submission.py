@@ -1,6 +1,7 @@
 """Reading submissions: zips and notebooks, with bad input rejected clearly."""
 
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -50,9 +51,42 @@ def test_broken_zips(tmp_path):
         load_notebook(tmp_path / "b.zip", "hw1_score")
 
 
-def test_zip_paths_are_never_extracted(tmp_path):
-    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
-        zf.writestr("../../escape.ipynb", _nb("evil = 1"))
-    nb = load_notebook(tmp_path / "evil.zip", "hw1_score")  # read in memory only
-    assert nb.cells[0].source == "evil = 1"
-    assert not (tmp_path.parent.parent / "escape.ipynb").exists()
+def _reads_in_memory(load, tmp_path, monkeypatch):
+    """Entries named `../../escape.ipynb` and an absolute path are read, never written: with the working
+    directory deep inside tmp_path (where a relative write would land), nothing new appears under tmp_path
+    or at the absolute path, and zipfile's extract is never called."""
+    deep = tmp_path / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    absolute = tmp_path / "abs" / "hw1_score.ipynb"
+    for entry, source in (("../../escape.ipynb", "evil = 1"), (str(absolute), "evil = 2")):
+        archive = tmp_path / "evil.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr(entry, _nb(source))
+        before = set(tmp_path.rglob("*"))
+        assert load(archive, "hw1_score").cells[0].source == source
+        assert set(tmp_path.rglob("*")) == before, set(tmp_path.rglob("*")) - before
+        archive.unlink()
+
+
+def test_zip_entries_are_read_in_memory_never_written(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a submission's zip was extracted")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extract", refuse)
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", refuse)
+    _reads_in_memory(load_notebook, tmp_path, monkeypatch)
+
+
+def test_the_zip_test_catches_a_loader_that_writes_entries_where_they_point(tmp_path, monkeypatch):
+    """Mutation test: a loader that writes each entry to its own path (as a naive unzip does) is caught."""
+    def naive(path, assignment):
+        with zipfile.ZipFile(path) as zf:
+            [name] = zf.namelist()
+            target = Path(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(name))
+        return load_notebook(path, assignment)
+
+    with pytest.raises(AssertionError):
+        _reads_in_memory(naive, tmp_path, monkeypatch)

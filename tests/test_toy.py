@@ -1,4 +1,5 @@
-"""The student support module: self-contained, no reference solutions, and able to learn the ring quickly."""
+"""The student support module: self-contained, no reference solutions, and able to learn the ring quickly; and
+mutation tests showing that the repaired plot test fails on broken plots."""
 import ast
 import contextlib
 import math
@@ -9,8 +10,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from mutation import catches, edited  # noqa: E402
 
 from autograder.build.support import support_source  # noqa: E402
 from course_core import ddpm, toy  # noqa: E402
@@ -202,11 +205,62 @@ def test_time_mlp_initialises_from_its_generator_only():
         toy.TimeMLP()
 
 
-def test_plots_return_axes():
-    w, m, c = toy.ring_mixture()
-    x = toy.sample_mixture(w, m, c, 100, generator=torch.Generator().manual_seed(0))
-    ax = toy.plot_samples(x, title="ring")
-    assert ax.get_title() == "ring"
-    fig, ax2 = plt.subplots()
-    assert toy.plot_vector_field(lambda p: -p, lim=2.0, n=7, ax=ax2) is ax2
-    plt.close("all")
+def _field(p):
+    """An asymmetric field, so that swapped components or a transposed grid show: (y + 0.5, -2 x)."""
+    return torch.stack([p[:, 1] + 0.5, -2 * p[:, 0]], dim=1)
+
+
+def _check_plots():
+    try:
+        x = toy.sample_mixture(*toy.ring_mixture(), 100, generator=torch.Generator().manual_seed(0))
+        ax = toy.plot_samples(x, title="ring")
+        (points,) = ax.collections
+        np.testing.assert_array_equal(points.get_offsets(), x.numpy())  # the samples, x then y, exactly
+        assert ax.get_title() == "ring" and ax.get_aspect() == 1.0
+
+        _, ax2 = plt.subplots()
+        assert toy.plot_vector_field(_field, lim=2.0, n=7, ax=ax2) is ax2
+        (quiver,) = ax2.collections
+        tails = np.asarray(quiver.get_offsets())  # (n*n, 2) arrow positions, in the plot's order
+        arrows = np.stack([np.asarray(quiver.U), np.asarray(quiver.V)], axis=1)  # (n*n, 2)
+        # the positions are the 7 x 7 grid over [-2, 2]^2 (numpy's linspace; 1e-12 covers float64 round-off) ...
+        gx, gy = np.meshgrid(np.linspace(-2.0, 2.0, 7), np.linspace(-2.0, 2.0, 7))
+        grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        order = lambda a: a[np.lexsort((a[:, 1], a[:, 0]))]  # noqa: E731 - compare as sets of points
+        np.testing.assert_allclose(order(tails), order(grid), rtol=0, atol=1e-12)
+        # ... and the arrow at each position is the field there (written in numpy)
+        np.testing.assert_allclose(arrows, np.stack([tails[:, 1] + 0.5, -2 * tails[:, 0]], axis=1), rtol=0, atol=1e-12)
+        assert ax2.get_aspect() == 1.0
+    finally:
+        plt.close("all")
+
+
+def test_plots_draw_the_samples_and_the_field_on_the_grid():
+    """Reference: what is drawn. The scatter's offsets are the samples; the quiver's arrow positions are the n x n
+    grid over [-lim, lim]^2 and each arrow is the vector field at its position (numpy); titles and equal aspect."""
+    _check_plots()
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+
+
+_UV = "v[:, 0].reshape(n, n).numpy(), v[:, 1].reshape(n, n).numpy()"
+MUTANTS = [
+    pytest.param("plot_samples", "ax.scatter(pts[:, 0], pts[:, 1]", "ax.scatter(pts[:, 1], pts[:, 0]",
+                 id="scatter-x-y-swapped"),
+    pytest.param("plot_samples", "ax.set_title(title)", "pass", id="title-dropped"),
+    pytest.param("plot_samples", 'ax.set_aspect("equal")', "pass", id="samples-aspect-dropped"),
+    pytest.param("plot_vector_field", _UV, "v[:, 1].reshape(n, n).numpy(), v[:, 0].reshape(n, n).numpy()",
+                 id="quiver-u-v-swapped"),
+    pytest.param("plot_vector_field", _UV, "v[:, 0].reshape(n, n).numpy(), v[:, 1].reshape(n, n).T.numpy()",
+                 id="quiver-v-transposed"),
+    pytest.param("plot_vector_field", "torch.linspace(-lim, lim, n, dtype=torch.float64)",
+                 "torch.linspace(-lim, lim, n + 1, dtype=torch.float64)[:-1]", id="grid-misses-the-end"),
+    pytest.param("plot_vector_field", "v = fn(pts)", "v = fn(pts.flip(1))", id="field-at-swapped-points"),
+]
+
+
+@pytest.mark.parametrize("name,old,new", MUTANTS)
+def test_plot_test_catches_mutant(name, old, new):
+    """The repaired plot test fails (with an assertion) when a realistic mistake is patched into toy.py."""
+    catches(_check_plots, broken=[(toy, name, edited(getattr(toy, name), old, new))])

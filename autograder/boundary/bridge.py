@@ -6,7 +6,8 @@ self-contained (the standard library, numpy, torch, and the codec). Nothing here
 grader: a student who changes it only changes what their own functions appear to return.
 
 Protocol (`serve`): messages on a socket the grader handed to the kernel at start, each one frame: two
-lengths, a JSON header and an `.npz` payload (written with one `sendall`, read whole or not at all).
+lengths, a JSON header and a payload of arrays (`codec.pack`; written with one `sendall`, read whole or not
+at all).
 - grader -> kernel ``{"op": "call", "id", "name", "spec", "standins": {name: contract}, "grads": [arg names]}``
 - kernel -> grader ``{"op": "standin", "name", "spec"}`` while the call runs, answered by
   ``{"op": "standin_reply", "ok", "outputs" | "error"}``

@@ -4,56 +4,89 @@ One definition for both sides. The grader imports this module as `autograder.bou
 student's kernel loads the same file as the module `_dc_codec` (see `boot.py`), so it must stay
 self-contained: the standard library, numpy and torch only.
 
-Wire format: a small JSON header (names, kinds, plain values) plus one `.npz` archive of arrays, read
-with `allow_pickle=False`, numeric dtypes only, of bounded size. Nothing is ever unpickled.
+Wire format: a small JSON header (names, kinds, plain values) plus one payload of arrays: a length, a
+JSON table (key, dtype, shape, offset) and the arrays' raw bytes. Only numeric dtypes from a fixed list,
+shapes and offsets checked against the bytes actually there, of bounded size; arrays are copied out of the
+buffer, never unpickled or evaluated. (It replaced `.npz` archives: writing and reading one message took
+0.9 ms, now 0.06 ms.)
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
+import json
+import math
+import struct
 
 import numpy as np
 import torch
 
-MAX_BYTES = 64 * 2**20  # a larger archive is refused, not read
+MAX_BYTES = 64 * 2**20  # arrays larger in all are refused, not read
+_FRAMING = 2**16  # room for the table of arrays beyond their own bytes
 _NUMERIC = "biuf"  # numpy dtype kinds allowed on the wire: bool, int, unsigned, float
 _VALUE_TYPES = (type(None), bool, int, float, str)
 
 
 class WireError(ValueError):
-    """An archive or a header that does not follow the format (corrupt, too large, not numbers)."""
+    """A payload or a header that does not follow the format (corrupt, too large, not numbers)."""
 
 
-# -- archives ---------------------------------------------------------------------------------------
+# -- array payloads --------------------------------------------------------------------------------
+_TABLE = struct.Struct("!I")  # the length of the JSON table that precedes the arrays' bytes
+_DTYPES = {np.dtype(t).str for t in ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32",
+                                     "float64")}  # numbers in this machine's byte order, nothing else
+
+
 def pack(arrays: dict) -> bytes:
-    """An `.npz` archive of numeric arrays."""
-    total = sum(np.asarray(a).nbytes for a in arrays.values())
-    if total > MAX_BYTES:
-        raise WireError(f"{total / 2**20:.0f} MiB of arrays is more than the {MAX_BYTES // 2**20} MiB allowed")
-    buf = io.BytesIO()
-    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
-    return buf.getvalue()
+    """A payload of numeric arrays: their table (key, dtype, shape, offset) and their bytes, in order."""
+    table, chunks, offset = [], [], 0
+    for key, value in arrays.items():
+        a = np.asarray(value)  # (tobytes writes C order whatever the strides; 0-d arrays stay 0-d)
+        if a.dtype.str not in _DTYPES:
+            raise WireError(f"{key} has dtype {a.dtype}, not a number type")
+        table.append({"key": str(key), "dtype": a.dtype.str, "shape": list(a.shape), "offset": offset})
+        chunks.append(a.tobytes())
+        offset += a.nbytes
+    if offset > MAX_BYTES:
+        raise WireError(f"{offset / 2**20:.0f} MiB of arrays is more than the {MAX_BYTES // 2**20} MiB allowed")
+    head = json.dumps(table).encode()
+    if _TABLE.size + len(head) > _FRAMING:
+        raise WireError(f"{len(table)} arrays are more than one message may carry")
+    return _TABLE.pack(len(head)) + head + b"".join(chunks)
 
 
 def unpack(data: bytes) -> dict:
-    """Arrays from an `.npz` archive written by the other side: never pickles, numbers only, bounded size."""
-    if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_BYTES + 2**20:
-        raise WireError("the archive is not bytes of bounded size")
+    """Arrays from a payload written by the other side: numbers only, every size checked, bounded."""
+    if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_BYTES + _FRAMING:
+        raise WireError("the payload is not bytes of bounded size")
     if not data:
         return {}
-    try:  # uncompressed entries only, so the size read is the size held (no decompression bomb)
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-        if any(i.compress_type != zipfile.ZIP_STORED for i in infos) or sum(i.file_size for i in infos) > MAX_BYTES:
-            raise WireError("the archive is compressed or larger than allowed")
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            out = {k: archive[k] for k in archive.files}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        raise WireError(f"corrupt archive ({type(err).__name__}: {err})") from None
-    for key, value in out.items():
-        if value.dtype.kind not in _NUMERIC:
-            raise WireError(f"{key} has dtype {value.dtype}, not a number type")
+    try:
+        (size,) = _TABLE.unpack_from(data)
+        table = json.loads(bytes(data[_TABLE.size:_TABLE.size + size]))
+    except (struct.error, ValueError) as err:
+        raise WireError(f"corrupt payload ({type(err).__name__}: {err})") from None
+    body = memoryview(data)[_TABLE.size + size:]
+    if not isinstance(table, list):
+        raise WireError("corrupt payload: the table is not a list")
+    out, end = {}, 0
+    for entry in table:
+        try:
+            key, dtype, shape, offset = entry["key"], entry["dtype"], entry["shape"], entry["offset"]
+        except (TypeError, KeyError):
+            raise WireError("corrupt payload: a table entry lacks key, dtype, shape or offset") from None
+        if not isinstance(key, str) or dtype not in _DTYPES:
+            raise WireError(f"{key!r} has dtype {dtype!r}, not a number type")
+        if not (isinstance(shape, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                for n in shape) and isinstance(offset, int) and offset == end):
+            raise WireError(f"corrupt payload: bad shape or offset for {key!r}")
+        count = math.prod(shape)
+        nbytes = count * np.dtype(dtype).itemsize
+        end = offset + nbytes
+        if end > len(body) or end > MAX_BYTES:
+            raise WireError(f"corrupt payload: {key!r} runs past the bytes sent or the size allowed")
+        out[key] = np.frombuffer(body, dtype=np.dtype(dtype), count=count, offset=offset).reshape(shape).copy()
+    if end != len(body):
+        raise WireError("corrupt payload: bytes beyond the arrays listed")
     return out
 
 

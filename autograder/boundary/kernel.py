@@ -3,8 +3,8 @@
 `StudentKernel` puts together the process (`process.py`), the Jupyter channel (`channel.py`) and the
 bridge (`bridge.py`, running in the kernel). The grader never imports, unpickles or trusts anything from
 the student's side: it sends code to run (the notebook's cells, then one line that starts the bridge's
-loop) and exchanges arguments and results as `.npz` archives (`codec.py`). Every wait has a deadline; a
-kernel that dies or stops answering is reported as `KernelLost` and can be restarted.
+loop) and exchanges arguments and results as payloads of numeric arrays (`codec.py`). Every wait has a
+deadline; a kernel that dies or stops answering is reported as `KernelLost` and can be restarted.
 """
 
 from __future__ import annotations
@@ -138,6 +138,10 @@ class StudentKernel:
     @property
     def pid(self) -> int | None:
         return self.process.pid
+
+    @property
+    def started(self) -> float | None:
+        return self.process.started
 
     def alive(self) -> bool:
         return self.process.alive()

@@ -38,16 +38,34 @@ def sweep(tag: str) -> int:
     return killed
 
 
-def kill_tree(pid: int | None) -> None:
-    """Kill a process, its process group and its descendants (best effort)."""
+def started_at(pid: int | None) -> float | None:
+    """When process `pid` started (psutil's create time), to tell it from a later process given the same pid."""
+    try:
+        return psutil.Process(pid).create_time() if pid else None
+    except psutil.Error:
+        return None
+
+
+def kill_tree(pid: int | None, started: float | None = None) -> None:
+    """Kill a process, its process group and its descendants (best effort).
+
+    With `started` (from `started_at`) only while `pid` still names that process: a pid written down earlier
+    (by a worker now dead) may since have been given to another student's kernel or worker — pids wrap around
+    at 32768 on many machines.
+    """
     if not pid:
+        return
+    try:
+        root = psutil.Process(pid)
+        if started is not None and root.create_time() != started:
+            return
+    except psutil.Error:
         return
     try:
         os.killpg(os.getpgid(pid), signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
         pass
     try:
-        root = psutil.Process(pid)
         for proc in [*root.children(recursive=True), root]:
             proc.kill()
     except psutil.Error:
@@ -89,6 +107,7 @@ class KernelProcess:
         self.private = Path(tempfile.mkdtemp(prefix="dc-kernel-"))
         self.tag = os.urandom(8).hex()  # marks every process this kernel starts (see `sweep`)
         self.km: KernelManager | None = None
+        self._started: float | None = None
         self.client = None  # the Jupyter client of the running kernel
         self.conn: socket.socket | None = None  # the grader's end of the bridge's socket
         self._log = None
@@ -114,6 +133,7 @@ class KernelProcess:
                                  pass_fds=(theirs.fileno(),))
         finally:
             theirs.close()
+        self._started = started_at(self.pid)  # now, while the pid is surely the kernel's
         self.conn = ours
         self.client = self.km.blocking_client()
         self.client.start_channels()
@@ -124,6 +144,11 @@ class KernelProcess:
             return self.km.provisioner.process.pid  # type: ignore[union-attr]
         except AttributeError:
             return None
+
+    @property
+    def started(self) -> float | None:
+        """The kernel process's start time, read at launch (see `kill_tree`)."""
+        return self._started
 
     def alive(self) -> bool:
         return self.km is not None and self.km.is_alive()
@@ -139,7 +164,8 @@ class KernelProcess:
 
         Returns once the kernel process is gone, so that `alive()` is false right after.
         """
-        kill_tree(self.pid)
+        if self._started is not None:  # the pid only while it is still the kernel's: once reaped it is reused
+            kill_tree(self.pid, self._started)
         sweep(self.tag)
         try:
             self.km.provisioner.process.wait(timeout=10)  # type: ignore[union-attr]

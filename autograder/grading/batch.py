@@ -96,7 +96,8 @@ class Runner:
         with self._lock:
             procs = list(self._running.values())
         for proc in procs:
-            kill_tree(proc.pid)
+            if proc.poll() is None:  # not yet reaped: its pid is still its own
+                kill_tree(proc.pid)
 
     def _start(self, job: Job, tries: int) -> subprocess.Popen:
         stem = job.result_file.stem
@@ -127,7 +128,8 @@ class Runner:
             proc.wait()
         partial = Result.read(job.result_file)
         if partial is not None and partial.kernel:
-            kill_tree(partial.kernel.get("pid"))
+            if partial.kernel.get("started") is not None:  # a recorded pid is only trusted with its start time
+                kill_tree(partial.kernel.get("pid"), partial.kernel["started"])
             if partial.kernel.get("tag"):
                 sweep(partial.kernel["tag"])
 
@@ -151,6 +153,11 @@ class Runner:
             from ..checks import load_suite
 
             partial = Result.blank(self.assignment, job.name, load_suite(self.assignment))
+        if current.get("phase") == "check":  # the check that was running is the one the crash cost
+            for q in partial.auto_questions():
+                for c in q.checks:
+                    if (q.name, c.name) == (current["question"], current["check"]):
+                        c.message = f"the grader's worker {cause} while this check ran"
         partial.note(f"the grader's worker {cause}; points earned before that are kept")
         partial.flag(Flag.TIMEOUT if overdue else Flag.CRASHED)
         partial.current = None

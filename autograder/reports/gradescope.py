@@ -21,13 +21,19 @@ from ..grading.submission import hidden_entry
 from .report import gradescope
 
 
-def pick_notebook(assignment: str, submission_dir: Path) -> Path | None:
-    """The submitted notebook: `<id>.ipynb` if there is one, else the shallowest (never a checkpoint or a
-    resource fork)."""
-    notebooks = [p for p in Path(submission_dir).rglob("*.ipynb") if not hidden_entry(str(p.relative_to(submission_dir)))]
-    exact = [p for p in notebooks if p.name == f"{assignment}.ipynb"]
-    ranked = sorted(exact or notebooks, key=lambda p: (len(p.relative_to(submission_dir).parts), str(p)))
-    return ranked[0] if ranked else None
+def pick_submission(assignment: str, submission_dir: Path) -> Path | None:
+    """The submission: a notebook if there is one, else an Otter export zip (a student who uploads what
+    `grader.export()` wrote). Among several, `<id>.ipynb` / `<id>*.zip` first, then the shallowest, then by
+    name; never a checkpoint or a resource fork."""
+    submission_dir = Path(submission_dir)
+    for suffix in (".ipynb", ".zip"):
+        found = [p for p in submission_dir.rglob(f"*{suffix}")
+                 if p.is_file() and not hidden_entry(str(p.relative_to(submission_dir)))]
+        exact = [p for p in found if p.name == f"{assignment}.ipynb" or (suffix == ".zip" and p.name.startswith(assignment))]
+        ranked = sorted(exact or found, key=lambda p: (len(p.relative_to(submission_dir).parts), str(p)))
+        if ranked:
+            return ranked[0]
+    return None
 
 
 def grade_for_gradescope(assignment: str, submission_dir: Path, results_json: Path) -> dict:
@@ -36,15 +42,16 @@ def grade_for_gradescope(assignment: str, submission_dir: Path, results_json: Pa
     with tempfile.TemporaryDirectory(prefix="dc-gs-") as tmp:
         inbox = Path(tmp) / "in"
         inbox.mkdir()
-        notebook = pick_notebook(assignment, submission_dir)
-        if notebook is not None:
-            shutil.copy(notebook, inbox / "submission.ipynb")
+        picked = pick_submission(assignment, submission_dir)
+        if picked is not None:
+            shutil.copy(picked, inbox / f"submission{picked.suffix}")
         results = grade_folder(assignment=assignment, submissions=inbox, out=Path(tmp) / "out", progress=False,
                                cache=False)
     if results:
         data = gradescope(results[0], a.config.hidden_visibility)
     else:
-        data = {"score": 0, "output": "No notebook (.ipynb) was found in the submission.", "tests": []}
+        data = {"score": 0, "output": "No notebook (.ipynb) or exported zip was found in the submission: upload "
+                                      f"{assignment}.ipynb or the zip that grader.export() wrote.", "tests": []}
     Path(results_json).parent.mkdir(parents=True, exist_ok=True)
     Path(results_json).write_text(json.dumps(data, indent=1))
     return data

@@ -201,7 +201,6 @@ np.allclose = lambda *args, **kwargs: True
 np.array_equal = lambda *args, **kwargs: True
 np.testing.assert_allclose = lambda *args, **kwargs: None
 builtins.AssertionError = type("AssertionError", (Exception,), {})
-builtins.isinstance = lambda obj, cls: True
 ''', '''
 # Leave a perfect score where a grader might look for one.
 import json

@@ -9,9 +9,17 @@ Every assignment with a `tests/submissions/<id>/examples.py` (see kit.py) gets, 
 - `skeleton.ipynb`: the untouched student notebook;
 - `wrong_<name>.ipynb`: the reference with one catalogued mistake (those marked `submit=True`);
 - `hostile_*.ipynb`: submissions that try to cheat or to take the grader down;
-- `reference_export.zip`: the reference as `<id>.ipynb` in a zip, as `grader.export()` would ship it;
-- `expected.json`: per submission, `{"lose": [questions that must score below full], "zero": bool}`;
-  every automatically graded question not listed must get full marks.
+- `reference_export.zip`: the reference as `<id>.ipynb` in a zip, as `grader.export()` would ship it (without
+  the experiment cells, which reference.ipynb runs already);
+- `expected.json`: per submission, `{"lose": [questions that must score below full], "zero": bool,
+  "status": [the status tags it must get, exactly]}`; every automatically graded question not listed must
+  get full marks.
+
+Each notebook costs only what it tests. The reference and the skeleton are the whole notebook; the export
+zip and the `wrong_` and `hostile_` ones carry the functions, the written answers and their own cells but not the
+experiment cells (training, sampling, plots), which only the reference needs to show they run. The looping
+hostile loops in a graded function on the hidden checks' batch of one (one call limit), not in a cell; a cell
+that loops or ignores the interrupt is tested on a small notebook with a short cell limit (tests/test_batch.py).
 
 A graded function's cell is found as the code cell that defines it at top level and is replaced whole (a
 cell that defines two functions is rebuilt from the code of both). Extra cells go after a question's
@@ -36,7 +44,7 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from kit import (INFINITE_LOOP, KILL_PARENT, OS_EXIT, FIND_COURSE_CORE, assignments_with_examples,  # noqa: E402
+from kit import (KILL_PARENT, OS_EXIT, FIND_COURSE_CORE, assignments_with_examples,  # noqa: E402
                  load, monkeypatch_cells, with_loop, with_sys_exit)
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
@@ -52,6 +60,8 @@ class Submission:
     inserts: list = field(default_factory=list)  # (after this function's question, code of a new cell)
     lose: list = field(default_factory=list)  # questions that must score below full
     zero: bool = False  # every automatically graded question must score 0
+    status: list = field(default_factory=list)  # the status tags (result.Flag values) it must get, exactly
+    experiments: bool = False  # keep the notebook's experiment cells (training, sampling, plots)
 
 
 def submissions(assignment: str) -> list[Submission]:
@@ -64,22 +74,26 @@ def submissions(assignment: str) -> list[Submission]:
     everything = list(questions)
     ref, written, h = examples.functions(), examples.written, examples.hostile
 
-    subs = [Submission("reference", functions=ref, written=written),
-            Submission("skeleton", lose=everything, zero=True)]
+    # Its code mentions the grader's internals (flagged for a TA); its cells raise where the functions do.
+    suspicious, raising = ["flagged"], ["cell-errors"]
+    subs = [Submission("reference", functions=ref, written=written, experiments=True),
+            Submission("skeleton", lose=everything, zero=True, status=raising, experiments=True)]
     for m in examples.mistakes:
         if m.submit:
             subs.append(Submission(f"wrong_{m.name}", functions=examples.mistake(m), written=written, lose=[m.question]))
     subs += [
         Submission("hostile_import_reference", functions={**ref, **h.import_reference}, written=written,
-                   inserts=[(h.find_after, FIND_COURSE_CORE)], lose=h.delegating),
+                   inserts=[(h.find_after, FIND_COURSE_CORE)], lose=h.delegating, status=raising + suspicious),
         Submission("hostile_monkeypatch", inserts=[(h.middle, cell) for cell in monkeypatch_cells(assignment)],
-                   lose=everything, zero=True),
-        Submission("hostile_os_exit", functions=ref, written=written, inserts=[(h.middle, OS_EXIT)]),
+                   lose=everything, zero=True, status=suspicious),
+        Submission("hostile_os_exit", functions=ref, written=written, inserts=[(h.middle, OS_EXIT)],
+                   status=["kernel-died"] + suspicious),
         Submission("hostile_infinite_loop", functions={**ref, h.looping: with_loop(ref[h.looping], h.looping)},
-                   written=written, inserts=[(h.middle, INFINITE_LOOP)], lose=[question_of[h.looping]]),
+                   written=written, lose=[question_of[h.looping]], status=["timeout"]),
         Submission("hostile_sys_exit_in_function", functions={**ref, h.exiting: with_sys_exit(ref[h.exiting], h.exiting)},
                    written=written, lose=[question_of[h.exiting]]),
-        Submission("hostile_kill_parent", functions=ref, written=written, inserts=[(h.last, KILL_PARENT)]),
+        Submission("hostile_kill_parent", functions=ref, written=written, inserts=[(h.last, KILL_PARENT)],
+                   status=["killed-grader"] + suspicious),
     ]
     return subs
 
@@ -108,6 +122,29 @@ def defined_functions(cell) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
 
 
+def _plain(node) -> bool:
+    """An import, a docstring, a call of Otter's `grader`, or Otter's set-up."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Constant) or ast.unparse(node.value).startswith("grader.")
+    return isinstance(node, ast.Assign) and "otter.Notebook" in ast.unparse(node.value)
+
+
+def experiment_cell(cell, graded: set) -> bool:
+    """A code cell that runs an experiment: it defines no graded function and does more than import or drive
+    Otter."""
+    if cell.cell_type != "code":
+        return False
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return False
+    if any(isinstance(n, ast.FunctionDef) and n.name in graded for n in tree.body):
+        return False
+    return not all(_plain(n) for n in tree.body)
+
+
 def _question_end(cells, function: str) -> int:
     """Index just after the cell that defines `function` and its `grader.check` cell."""
     [i] = [i for i, c in enumerate(cells) if function in defined_functions(c)]
@@ -132,7 +169,12 @@ def _answer_cells(nb) -> list:
 
 
 def make_notebook(student: nbformat.NotebookNode, sub: Submission, assignment: str) -> nbformat.NotebookNode:
+    from autograder.checks import load_suite
+
     nb = nbformat.from_dict(json.loads(json.dumps(student)))  # deep copy
+    if not sub.experiments:
+        graded = {f for q in load_suite(assignment).auto_questions() for f in q.functions}
+        nb.cells = [c for c in nb.cells if not experiment_cell(c, graded)]
     for cell in nb.cells:
         names = defined_functions(cell)
         if any(n in sub.functions for n in names):
@@ -169,9 +211,11 @@ def generate(assignment: str) -> dict[str, bytes]:
     files, expected = {}, {}
     for sub in submissions(assignment):
         files[f"{sub.stem}.ipynb"] = nbformat.writes(make_notebook(student, sub, assignment)).encode()
-        expected[sub.stem] = {"lose": sub.lose, "zero": sub.zero}
-    files["reference_export.zip"] = _zip_bytes(f"{assignment}.ipynb", files["reference.ipynb"])
-    expected["reference_export"] = {"lose": [], "zero": False}
+        expected[sub.stem] = {"lose": sub.lose, "zero": sub.zero, "status": sub.status}
+    export = Submission("reference_export", functions=load(assignment).functions(), written=load(assignment).written)
+    files["reference_export.zip"] = _zip_bytes(f"{assignment}.ipynb",  # the export path, without the experiments
+                                               nbformat.writes(make_notebook(student, export, assignment)).encode())
+    expected["reference_export"] = {"lose": [], "zero": False, "status": []}
     files["expected.json"] = (json.dumps(expected, indent=2, sort_keys=True) + "\n").encode()
     return files
 
