@@ -1,8 +1,9 @@
 """End to end: grade the bundled example submissions of every assignment in a batch, as a TA would.
 
 Each folder tests/submissions/<id>/ holds a reference solution, the skeleton, realistic mistakes and
-hostile notebooks, and expected.json says which questions each must lose. The assignments are graded
-in separate xdist groups, so they run in parallel.
+hostile notebooks, and expected.json says which questions each must lose and the exact status tags it must
+get. The assignments are graded in separate xdist groups, so they run in parallel. The batch's own paths
+(retries, limits, the cache, odd folders) are tested on small notebooks in test_batch.py.
 """
 
 import csv
