@@ -120,7 +120,7 @@ def annealed_langevin(x, score_fn, sigmas, step_lr, n_steps, noise):
 
 MISTAKES = [
     Mistake("gmm_score", "unweighted_responsibilities", "gmm_score",
-            [("torch.log(weights[k].to(dtype)) - 0.5 * log_det", "-0.5 * log_det")], submit=True),
+            [("torch.log(weights[k].to(dtype)) - 0.5 * log_det", "-0.5 * log_det")]),
     Mistake("gmm_score", "identity_covariance", "gmm_score",
             [("-torch.cholesky_solve(diff, L).T", "-diff.T")]),
     Mistake("gmm_score", "unstable_responsibilities", "gmm_score",
@@ -153,7 +153,7 @@ import math
 
 def langevin_step(x, score, step_size, noise):
     return x + step_size * score + math.sqrt(step_size) * noise
-''', submit=True),
+'''),
     Mistake("langevin_step", "langevin_noise_times_step", "langevin_step",
             [("(2.0 * step_size) ** 0.5 * noise", "2.0 * step_size * noise")]),
     Mistake("langevin_step", "langevin_in_place", "langevin_step", '''

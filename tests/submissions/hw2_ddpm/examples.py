@@ -305,7 +305,7 @@ def q_posterior_mean_variance(x0, x_t, t, beta):
     b, a, ab, ab_prev = (v[t].reshape(shape) for v in (beta, alpha, alpha_bar, alpha_bar_prev))
     mean = torch.sqrt(ab_prev) * b / (1 - ab) * x0 + torch.sqrt(a) * (1 - ab_prev) / (1 - ab) * x_t
     return mean, b  # beta_t instead of the posterior variance
-''', submit=True),
+'''),
     Mistake("q_posterior", "alpha_for_alpha_bar", "q_posterior_mean_variance", '''
 import torch
 
@@ -337,7 +337,7 @@ def ddpm_step(x_t, t, eps_pred, beta, noise, variance="small"):
     if variance == "large":
         var = beta.to(x_t.dtype)[t].reshape(-1, *[1] * (x_t.dim() - 1))
     return mean + torch.sqrt(var) * noise  # also adds noise at t == 0
-''', submit=True),
+'''),
     Mistake("ddpm_step", "variance_not_sqrt", "ddpm_step", [("mean + torch.sqrt(sigma2) * noise", "mean + sigma2 * noise")]),
     Mistake("ddpm_step", "always_large", "ddpm_step", [("b if variance == \"large\" else", "b if True else")]),
     Mistake("ddpm_step", "variance_swapped", "ddpm_step", [("b if variance == \"large\" else", "b if variance == \"small\" else")]),
@@ -363,7 +363,7 @@ import torch
 
 def normal_kl(mean1, logvar1, mean2, logvar2):
     return 0.5 * (-1.0 + logvar1 - logvar2 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
-''', submit=True),
+'''),
     Mistake("normal_kl", "kl_no_half", "normal_kl", [("0.5 * (logvar2 - logvar1)", "(logvar2 - logvar1)")]),
     Mistake("vlb_bpd", "vlb_no_prior", "vlb_bits_per_dim", [("    nats = per_sample(normal_kl(", "    nats = 0 * per_sample(normal_kl(")]),
     Mistake("vlb_bpd", "vlb_nats", "vlb_bits_per_dim", [("    return nats / math.log(2.0)", "    return nats")]),
