@@ -8,7 +8,7 @@ ASSIGNMENTS = $(patsubst grading_config/%.toml,%,$(wildcard grading_config/*.tom
 # End-to-end grading is split per assignment (xdist groups), so assignments are graded in parallel.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: demo test venv build bench clean
+.PHONY: demo test venv build bench clean lab
 
 venv: $(STAMP)
 
@@ -20,6 +20,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The student's way in, from this checkout: `make lab A=<id>` opens the notebook in JupyterLab (the `student` extra).
+# It works on a copy, work/<id>/ (git-ignored), made once from assignments/<id>/ and never overwritten: a rebuild
+# replaces assignments/<id>/ whole. LAB_ARGS passes options to jupyter lab (e.g. LAB_ARGS=--no-browser); as root
+# (a container) it needs --allow-root, given by default there.
+LAB_STAMP := $(VENV)/.installed-student
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+ifneq ($(filter lab,$(MAKECMDGOALS)),)
+ifeq ($(wildcard assignments/$(A)/$(A).ipynb),)
+$(error usage: make lab A=<id>, with <id> one of: $(ASSIGNMENTS))
+endif
+endif
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,student]'
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	@if [ -d work/$(A) ]; then echo "work/$(A) exists: opening your copy (delete it to start again from assignments/$(A))"; \
+	 else mkdir -p work && cp -R assignments/$(A) work/$(A) && echo "copied assignments/$(A) to work/$(A)"; fi
+	cd work/$(A) && ../../$(BIN)/jupyter lab $(LAB_ARGS) $(A).ipynb
 
 build: $(STAMP)
 	$(BIN)/diffcourse build

@@ -27,13 +27,16 @@ ASSIGNMENT = _AssignmentId()
 
 
 def _config_errors(fn):
-    """A malformed grading_config is reported with its file and line, without a traceback."""
+    """A malformed grading_config, rubric or score sheet is reported with its file and line (or cell), without a
+    traceback, and the command exits with status 1."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from .written import WrittenError
+
         try:
             return fn(*args, **kwargs)
-        except course.ConfigError as err:
+        except (course.ConfigError, WrittenError) as err:
             raise click.ClickException(str(err)) from None
 
     return wrapper
@@ -72,9 +75,11 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.option("--cell-timeout", type=float, default=None, help="Seconds per notebook cell (default: grading_config).")
 @click.option("--call-timeout", type=float, default=None, help="Seconds per call of a student's function.")
 @click.option("--no-cache", is_flag=True, help="Regrade every submission (by default unchanged ones are reused from OUT/.cache).")
+@click.option("--manual", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A filled score sheet of `diffcourse written`: merge its written points (checked first).")
 @_config_errors
 def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: float | None,
-          cell_timeout: float | None, call_timeout: float | None, no_cache: bool) -> None:
+          cell_timeout: float | None, call_timeout: float | None, no_cache: bool, manual: Path | None) -> None:
     """Grade every Otter export zip and .ipynb in SUBMISSIONS."""
     from .grading.batch import grade_folder
     from .reports.report import table
@@ -82,13 +87,41 @@ def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: 
     try:
         results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers,
                                timeout=timeout, cell_timeout=cell_timeout, call_timeout=call_timeout,
-                               cache=not no_cache)
+                               cache=not no_cache, manual=manual)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: every worker and kernel was stopped; finished results are cached", err=True)
         sys.exit(130)
-    click.echo(table(results))
+    click.echo(table(results, written=manual is not None))
     click.echo(f"\n{len(results)} submission(s): grade table {out / 'grades.csv'}, "
                f"Gradescope results {out / 'results'}/, feedback {out / 'feedback'}/")
+    if manual is not None:
+        answers = [q for r in results for q in r.manual_questions()]
+        click.echo(f"written points from {manual}: {sum(q.graded for q in answers)} of {len(answers)} answers graded")
+
+
+@main.command()
+@click.argument("assignment", type=ASSIGNMENT)
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pages (index.html, QUESTION.html) and the score sheet scores.csv.")
+@_config_errors
+def written(assignment: str, submissions: Path, out: Path) -> None:
+    """Write a grading page per written question of SUBMISSIONS and the score sheet to fill in."""
+    from .written.pages import write_pages
+
+    done = write_pages(assignment=assignment, submissions=submissions, out=out)
+    for page in done.pages:
+        found, total = done.answered[page.stem]
+        click.echo(f"{page}: {found} of {total} submissions answered")
+    sheet = done.sheet
+    if sheet.action == "merged":
+        click.echo(f"{out / 'scores.csv'} has a TA's entries and was left as it was; {sheet.path} holds it with "
+                   f"{sheet.added} new row(s): check it and rename it to scores.csv")
+    else:
+        click.echo(f"score sheet: {sheet.path}" + (" (already complete, left as it was)" if sheet.action == "kept" else ""))
+    for line in sheet.dropped:
+        click.echo(f"no longer on the sheet (its submission, question or item is gone): {line}", err=True)
+    click.echo(f"open {done.index}; then: diffcourse grade {assignment} {submissions} --out OUT --manual {sheet.path}")
 
 
 @main.command()

@@ -56,6 +56,38 @@ def q_posterior_mean_variance(x0: torch.Tensor, x_t: torch.Tensor, t: torch.Tens
     return mean, extract(var, t, x_t)
 
 
+def posterior_moments_mc(x0: torch.Tensor, t: int, beta: torch.Tensor, noise: torch.Tensor):
+    """Monte-Carlo moments of q(x_{t-1} | x_t, x0): least squares of x_{t-1} on x_t over simulated forward chains.
+
+    Reference: Ho et al. 2020, Eq. (2) (the forward step); the estimates converge to Eq. (6)-(7).
+    ``N`` chains start at the same ``x0`` ("before step 0") and take the forward steps ``s = 0, ..., t`` of Eq. (2),
+    ``x_s = sqrt(alpha_s) x_{s-1} + sqrt(beta_s) noise[s]``. Per coordinate, ``x_{t-1}`` (``x0`` itself when ``t = 0``)
+    is regressed on ``x_t`` by least squares with an intercept over the ``N`` chains:
+    ``slope = sum_n (x_t - mean x_t)(x_{t-1} - mean x_{t-1}) / sum_n (x_t - mean x_t)**2``,
+    ``intercept = mean x_{t-1} - slope * mean x_t``, ``resid_var = mean_n (x_{t-1} - intercept - slope * x_t)**2``
+    (divided by ``N``). Given ``x0`` the pair is jointly Gaussian, so as ``N`` grows these tend to the ``x_t``
+    coefficient of the posterior mean, its ``x0`` term, and the posterior variance (0, ``x0`` and 0 at index 0).
+
+    Args:
+        x0: ``(*D)``, one data point.
+        t: Python int in ``[0, T)``.
+        beta: ``(T,)``.
+        noise: ``(t + 1, N, *D)`` standard normal, ``N >= 2``; ``noise[s]`` drives forward step ``s``.
+    Returns:
+        ``slope, intercept, resid_var``, each ``(*D)`` in ``x0``'s dtype.
+    """
+    x = x0.expand(noise.shape[1:])  # (N, *D): the chains, before step 0
+    x_prev = x
+    for s in range(t + 1):
+        b = float(beta[s])
+        x_prev, x = x, math.sqrt(1 - b) * x + math.sqrt(b) * noise[s]  # Eq. (2)
+    dx, dy = x - x.mean(0), x_prev - x_prev.mean(0)  # (N, *D), centred
+    slope = (dx * dy).sum(0) / (dx * dx).sum(0)
+    intercept = x_prev.mean(0) - slope * x.mean(0)
+    resid_var = ((x_prev - intercept - slope * x) ** 2).mean(0)
+    return slope, intercept, resid_var
+
+
 def predict_x0_from_eps(x_t: torch.Tensor, t: torch.Tensor, eps: torch.Tensor, alpha_bar: torch.Tensor) -> torch.Tensor:
     """``x0`` implied by a noise prediction.
 
@@ -90,6 +122,30 @@ def ddpm_step(x_t: torch.Tensor, t: torch.Tensor, eps_pred: torch.Tensor, beta: 
         raise ValueError(f"variance must be 'small' or 'large', got {variance!r}")
     nonzero = (t != 0).to(x_t.dtype).reshape(-1, *([1] * (x_t.dim() - 1)))  # (B, 1, ..., 1)
     return mean + nonzero * torch.sqrt(var) * noise
+
+
+def eps_loss_weight(beta: torch.Tensor, t: torch.Tensor, variance: str = "small") -> torch.Tensor:
+    """Weight lambda_t of the squared noise error in the KL term L_{t-1} of the bound.
+
+    Reference: Ho et al. 2020, Eq. (12): ``L_{t-1} - C = lambda_t E ||eps - eps_theta||^2`` with
+    ``lambda_t = beta_t**2 / (2 sigma_t**2 alpha_t (1 - alpha_bar_t))``, ``sigma_t**2`` the posterior variance
+    (``"small"``) or ``beta_t`` (``"large"``), Sec. 3.2. Defined for indices ``t >= 1`` only: index 0 carries the
+    decoder term ``L_0``, not a KL, and its posterior variance is 0 (``"small"`` gives ``inf`` there).
+
+    Args:
+        beta: ``(T,)``; t: int64 ``(B,)`` in ``[1, T)``; variance: ``"small"`` | ``"large"``.
+    Returns:
+        ``(B,)`` in ``beta``'s dtype.
+    """
+    _, _, post_var = _posterior_coefficients(beta)
+    if variance == "small":
+        var = post_var
+    elif variance == "large":
+        var = beta
+    else:
+        raise ValueError(f"variance must be 'small' or 'large', got {variance!r}")
+    weight = beta**2 / (2 * var * (1 - beta) * (1 - alpha_bar_from_beta(beta)))  # (T,)
+    return weight[t]
 
 
 def l_simple(eps_model, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,

@@ -86,6 +86,80 @@ def annealed_langevin(x: torch.Tensor, score_fn, sigmas: torch.Tensor, step_lr: 
     return x
 
 
+# ---------------------------------------------------------------- hw1: numerical checks of the three derivations
+
+
+def posterior_mean_mc(y: torch.Tensor, x_prior: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Self-normalised importance-sampling estimate of ``E[x | y]`` for ``y = x + sigma * z``, from prior samples.
+
+    The prior samples ``x_j ~ p`` are the proposal, so the weight of ``x_j`` is the likelihood
+    ``N(y_i; x_j, sigma**2 I)``, normalised over ``j`` in log space:
+    ``w_ij = softmax_j(-||y_i - x_j||**2 / (2 sigma**2))``, ``E[x | y_i] ~ sum_j w_ij x_j``.
+    It checks Tweedie's formula (``tweedie_denoiser``) without any score.
+
+    Args:
+        y: ``(N, d)`` noisy observations.
+        x_prior: ``(S, d)`` samples of the prior ``p`` (cast to ``y``'s dtype).
+        sigma: noise level (Python float).
+    Returns:
+        ``(N, d)`` in ``y``'s dtype.
+    """
+    x_prior = x_prior.to(dtype=y.dtype, device=y.device)
+    sq_dist = ((y[:, None, :] - x_prior[None, :, :]) ** 2).sum(-1)  # (N, S)
+    w = torch.softmax(-sq_dist / (2 * sigma**2), dim=1)  # (N, S), rows sum to 1
+    return w @ x_prior  # (N, d)
+
+
+def dsm_esm_gap(score_model, x0: torch.Tensor, sigma: torch.Tensor, noise: torch.Tensor, true_score) -> torch.Tensor:
+    """``J_DSM - J_ESM`` on one batch: Vincent's (2011) constant, which does not depend on the model.
+
+    Reference: Vincent 2011, Neural Computation 23(7); Song & Ermon 2019, arXiv:1907.05600, §2.1 and Eq. (5)-(6).
+    With ``x_tilde = x0 + sigma * noise`` (one ``x_tilde`` for both terms) and ``lambda(sigma) = sigma**2``:
+    ``J_DSM = mean_b 0.5 sigma_b**2 ||s(x_tilde_b) + noise_b / sigma_b||**2`` (``dsm_loss``) and
+    ``J_ESM = mean_b 0.5 sigma_b**2 ||s(x_tilde_b) - true_score(x_tilde_b)||**2``, each squared norm summed
+    over data dims. In expectation the difference is
+    ``C = 0.5 E[||noise||**2 - sigma**2 ||grad log p_sigma(x_tilde)||**2]`` whatever the model; on one batch it
+    differs from ``C`` by a zero-mean term linear in the model.
+
+    Args:
+        score_model, true_score: ``f(x (B, d), sigma (B,)) -> (B, d)``.
+        x0: ``(B, d)`` clean data.
+        sigma: ``(B,)`` per-sample noise levels.
+        noise: ``(B, d)`` standard normal draws.
+    Returns:
+        scalar tensor, ``x0``'s dtype.
+    """
+    sigma_b = sigma.to(x0.dtype).reshape(-1, 1)  # (B, 1)
+    x_tilde = x0 + sigma_b * noise  # (B, d)
+    s = score_model(x_tilde, sigma)  # (B, d)
+    dsm = 0.5 * ((sigma_b * s + noise) ** 2).sum(1)  # (B,)
+    esm = 0.5 * sigma_b[:, 0] ** 2 * ((s - true_score(x_tilde, sigma)) ** 2).sum(1)  # (B,)
+    return (dsm - esm).mean()
+
+
+def langevin_chain_variance(x_init: torch.Tensor, s2: float, step_size: float, noise: torch.Tensor) -> torch.Tensor:
+    """Sample variance, per coordinate, of unadjusted Langevin chains on ``N(0, s2 I)`` after ``n`` steps.
+
+    Runs ``x <- langevin_step(x, -x / s2, step_size, noise[k])`` for ``k = 0..n-1`` (the score of
+    ``N(0, s2 I)`` is ``-x / s2``), then returns the unbiased variance over the ``N`` chains (denominator
+    ``N - 1``) of each coordinate. The step is the AR(1) map ``x' = (1 - step_size / s2) x + sqrt(2 step_size) z``,
+    whose stationary variance is ``s2 / (1 - step_size / (2 s2))`` for ``0 < step_size < 2 s2``
+    (the bias of unadjusted Langevin; Roberts & Tweedie 1996).
+
+    Args:
+        x_init: ``(N, d)`` starting points, ``N >= 2``.
+        s2: variance of the target (Python float).
+        step_size: Langevin step ``delta`` (Python float).
+        noise: ``(n, N, d)``, the draw of every step.
+    Returns:
+        ``(d,)`` in ``x_init``'s dtype.
+    """
+    x = x_init
+    for k in range(noise.shape[0]):
+        x = langevin_step(x, -x / s2, step_size, noise[k])
+    return x.var(dim=0)  # (d,), denominator N - 1
+
+
 # ---------------------------------------------------------------- score <-> eps <-> x0 under VP noising
 
 

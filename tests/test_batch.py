@@ -169,7 +169,8 @@ def test_cli_check_prints_the_feedback(tmp_path, capsys):
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     assert "[langevin_step] 0 / 3" in text
-    assert "Automatically graded: 17 / 20 points   (status: ok)" in text and "[gmm_score] 6 / 6" in text
+    assert "Automatically graded: 23 / 26 points   (status: ok)" in text and "[gmm_score] 6 / 6" in text
+    assert "This is a known mistake (langevin no factor2)" in text  # the misconception is named
 
 
 def test_the_cache_serves_unchanged_results_and_no_cache_regrades(tmp_path, capsys):

@@ -182,8 +182,9 @@ def test_hw1_functions_keep_dtype(dtype):
 
 
 STOCHASTIC = [ddpm.q_sample, ddpm.ddpm_step, ddpm.l_simple, ddpm.ddpm_sample, ddpm.vlb_bits_per_dim,
-              ddpm.p_sample_loop, score.dsm_loss, score.langevin_step, score.annealed_langevin,
-              gmm.GaussianMixture.sample, toy.sample_mixture, toy.train, toy.TimeMLP.__init__]
+              ddpm.p_sample_loop, ddpm.posterior_moments_mc, score.dsm_loss, score.dsm_esm_gap, score.langevin_step,
+              score.langevin_chain_variance, score.annealed_langevin, gmm.GaussianMixture.sample, toy.sample_mixture,
+              toy.train, toy.TimeMLP.__init__]
 
 
 def _train(g):
@@ -207,7 +208,11 @@ CALLS = {
     "vlb_bits_per_dim": lambda g: ddpm.vlb_bits_per_dim(_eps_model, toy.quantize(_x(g, 2, 2)), BETA, _x(g, 100, 2, 2)),
     "p_sample_loop": lambda g: ddpm.p_sample_loop(_eps_model, (4, 2), BETA, generator=g),
     "dsm_loss": lambda g: score.dsm_loss(lambda y, s: -y, _x(g, 4, 2), torch.ones(4, dtype=torch.float64), _x(g, 4, 2)),
+    "posterior_moments_mc": lambda g: ddpm.posterior_moments_mc(_x(g, 2), 3, BETA, _x(g, 4, 6, 2)),
+    "dsm_esm_gap": lambda g: score.dsm_esm_gap(lambda y, s: -y, _x(g, 4, 2), torch.ones(4, dtype=torch.float64), _x(g, 4, 2),
+                                               lambda y, s: -0.5 * y),
     "langevin_step": lambda g: score.langevin_step(_x(g, 4, 2), _x(g, 4, 2), 0.01, _x(g, 4, 2)),
+    "langevin_chain_variance": lambda g: score.langevin_chain_variance(_x(g, 4, 2), 1.0, 0.1, _x(g, 3, 4, 2)),
     "annealed_langevin": lambda g: score.annealed_langevin(_x(g, 4, 2), lambda y, s: -y,
                                                           torch.tensor([1.0, 0.1], dtype=torch.float64), 1e-3, 2,
                                                           _x(g, 2, 2, 4, 2)),
@@ -302,6 +307,16 @@ def _dsm_loss_own_noise(score_model, x0, sigma, noise):
     return _DSM_LOSS(score_model, x0, sigma, torch.randn_like(x0))
 
 
+def _dsm_esm_gap_own_noise(score_model, x0, sigma, noise, true_score):
+    """Mutant: dsm_esm_gap draws its own noise."""
+    return _DSM_ESM_GAP(score_model, x0, sigma, torch.randn_like(x0), true_score)
+
+
+def _posterior_moments_mc_own_noise(x0, t, beta, noise):
+    """Mutant: the chains draw their own noise."""
+    return _POSTERIOR_MOMENTS_MC(x0, t, beta, torch.randn_like(noise))
+
+
 def _langevin_step_own_noise(x, score_, step_size, noise):
     """Mutant: langevin_step draws its own noise (reached by annealed_langevin too)."""
     return x + step_size * score_ + math.sqrt(2 * step_size) * torch.randn_like(x)
@@ -337,7 +352,8 @@ def _train_randint_global(model, loss_fn, data, *, steps, batch_size, lr, genera
     return history
 
 
-_DDPM_STEP, _DSM_LOSS = ddpm.ddpm_step, score.dsm_loss
+_DDPM_STEP, _DSM_LOSS, _DSM_ESM_GAP = ddpm.ddpm_step, score.dsm_loss, score.dsm_esm_gap
+_POSTERIOR_MOMENTS_MC = ddpm.posterior_moments_mc
 GLOBAL_RNG_MUTANTS = [  # (the calls that must catch it, where it is patched, the name, the mutant)
     (["GaussianMixture.sample"], gmm.GaussianMixture, "sample", _gmm_sample_z_global),
     (["GaussianMixture.sample"], gmm.GaussianMixture, "sample", _gmm_sample_labels_global),
@@ -347,7 +363,9 @@ GLOBAL_RNG_MUTANTS = [  # (the calls that must catch it, where it is patched, th
     (["ddpm_step", "ddpm_sample", "p_sample_loop"], ddpm, "ddpm_step", _ddpm_step_own_noise),
     (["q_sample", "l_simple", "vlb_bits_per_dim"], ddpm, "q_sample", _q_sample_own_noise),
     (["dsm_loss"], score, "dsm_loss", _dsm_loss_own_noise),
-    (["langevin_step", "annealed_langevin"], score, "langevin_step", _langevin_step_own_noise),
+    (["dsm_esm_gap"], score, "dsm_esm_gap", _dsm_esm_gap_own_noise),
+    (["posterior_moments_mc"], ddpm, "posterior_moments_mc", _posterior_moments_mc_own_noise),
+    (["langevin_step", "annealed_langevin", "langevin_chain_variance"], score, "langevin_step", _langevin_step_own_noise),
     (["annealed_langevin"], score, "annealed_langevin", _annealed_langevin_random_noise_index),
     (["TimeMLP.__init__", "train"], toy, "TimeMLP", _TimeMLPDefaultInit),
     (["train"], toy, "train", _train_randint_global),

@@ -14,9 +14,11 @@ from course_core.ddpm import (
     ddpm_sample,
     ddpm_step,
     discretized_gaussian_log_likelihood,
+    eps_loss_weight,
     l_simple,
     normal_kl,
     p_sample_loop,
+    posterior_moments_mc,
     predict_x0_from_eps,
     q_posterior_mean_variance,
     q_sample,
@@ -424,6 +426,132 @@ def test_vlb_golden():
 GOLDEN_VLB = [43.55208581497933, 13.72765741554333]
 
 
+# ----------------------------------------------------------------------------- the posterior by simulation
+
+
+def _chain(x0, t, beta, noise):
+    """x_{t-1} and x_t of N forward chains written out step by step (Ho Eq. (2)), independently of course_core."""
+    xs = [x0.expand(noise.shape[1:])]
+    for s in range(t + 1):
+        xs.append(torch.sqrt(1 - beta[s]) * xs[-1] + torch.sqrt(beta[s]) * noise[s])
+    return xs[-2], xs[-1]
+
+
+def _check_posterior_mc_converges(t, seed):
+    beta = linear_beta_schedule(10, 0.05, 0.3)
+    ab = alpha_bar_from_beta(beta)
+    x0 = torch.tensor([0.3, -0.5, 1.0], dtype=torch.float64)
+    n = 200_000
+    noise = _randn(t + 1, n, 3, seed=seed)
+    slope, intercept, resid_var = posterior_moments_mc(x0, t, beta, noise)
+    # Oracle: Bayes' rule in precision form (not Ho's coefficients); x_t has mean sqrt(ab_t) x0 and variance 1 - ab_t.
+    var = _posterior_variance_precision_form(beta, ab, t)
+    want_slope = var * torch.sqrt(1 - beta[t]) / beta[t]
+    want_intercept = var * torch.sqrt(ab[t - 1]) / (1 - ab[t - 1]) * x0
+    # Least-squares standard errors with Gaussian residuals of variance `var`, regressor of variance v and mean m:
+    v, m = 1 - ab[t], torch.sqrt(ab[t]) * x0
+    se_slope = torch.sqrt(var / (n * v))
+    se_intercept = torch.sqrt(var / n * (1 + m**2 / v))
+    se_var = var * math.sqrt(2 / n)
+    assert torch.all((slope - want_slope).abs() < 5 * se_slope)
+    assert torch.all((intercept - want_intercept).abs() < 5 * se_intercept)
+    assert torch.all((resid_var - var).abs() < 5 * se_var)
+
+
+@pytest.mark.parametrize("t,seed", [(1, 0), (4, 1), (9, 2)])
+def test_posterior_moments_mc_converge_to_bayes_rule(t, seed):
+    """Analytic oracle with a stated standard error: 200k simulated chains give the posterior of Bayes' rule in
+    precision form (slope, x0 term, variance) within 5 standard errors of least squares."""
+    _check_posterior_mc_converges(t, seed)
+
+
+def _check_posterior_mc_is_least_squares(N, D, t, dtype, seed):
+    beta = cosine_beta_schedule(12)
+    x0 = _randn(*D, seed=seed, dtype=dtype)
+    noise = _randn(t + 1, N, *D, seed=seed + 1, dtype=dtype)
+    slope, intercept, resid_var = posterior_moments_mc(x0, t, beta, noise)
+    assert slope.shape == intercept.shape == resid_var.shape == tuple(D)
+    assert slope.dtype == intercept.dtype == resid_var.dtype == dtype
+    x_prev, x_t = _chain(x0.double(), t, beta, noise.double())
+    xp, xt = x_prev.reshape(N, -1), x_t.reshape(N, -1)  # (N, d)
+    for j in range(xp.shape[1]):  # one least-squares problem per coordinate, solved by QR (torch.linalg.lstsq)
+        A = torch.stack([torch.ones(N, dtype=torch.float64), xt[:, j]], dim=1)  # (N, 2)
+        coef = torch.linalg.lstsq(A, xp[:, j:j + 1]).solution[:, 0]
+        resid = ((xp[:, j] - A @ coef) ** 2).mean()
+        # float64: round-off of two least-squares algorithms; float32: the chain and the sums in float32
+        # (N <= 50 terms of size <= 3, relative 6e-8 each) against a float64 solve, 1e-4 with room
+        tol = 1e-9 if dtype == torch.float64 else 1e-4
+        got = torch.stack([intercept.reshape(-1)[j], slope.reshape(-1)[j]]).double()
+        torch.testing.assert_close(got, coef, rtol=tol, atol=tol)
+        torch.testing.assert_close(resid_var.reshape(-1)[j].double(), resid, rtol=tol, atol=tol)
+
+
+@given(N=st.integers(2, 50), D=st.sampled_from([(2,), (1,), (2, 3)]), t=st.integers(1, 11),
+       dtype=st.sampled_from([torch.float64, torch.float32]), seed=st.integers(0, 10**6))
+def test_posterior_moments_mc_is_least_squares_on_the_chain(N, D, t, dtype, seed):
+    """Property: the three numbers are the least-squares fit (torch.linalg.lstsq, QR) of x_{t-1} on x_t over chains
+    simulated here from Eq. (2), per coordinate, with the residual variance divided by N; shapes and dtypes."""
+    _check_posterior_mc_is_least_squares(N, D, t, dtype, seed)
+
+
+def test_posterior_moments_mc_at_index_zero_and_with_two_chains():
+    """t = 0: x_{t-1} is x0 itself (slope 0, intercept x0, no residual); N = 2: a line through two points."""
+    beta = linear_beta_schedule(5, 0.1, 0.3)
+    x0 = torch.tensor([0.4, -1.0], dtype=torch.float64)
+    slope, intercept, resid_var = posterior_moments_mc(x0, 0, beta, _randn(1, 30, 2, seed=3))
+    torch.testing.assert_close(slope, torch.zeros(2, dtype=torch.float64), rtol=0, atol=1e-14)
+    torch.testing.assert_close(intercept, x0, rtol=1e-14, atol=1e-14)
+    torch.testing.assert_close(resid_var, torch.zeros(2, dtype=torch.float64), rtol=0, atol=1e-28)
+    _, _, resid_var = posterior_moments_mc(x0, 3, beta, _randn(4, 2, 2, seed=4))
+    torch.testing.assert_close(resid_var, torch.zeros(2, dtype=torch.float64), rtol=0, atol=1e-25)
+
+
+# ----------------------------------------------------------------------------- the weight of Ho Eq. (12)
+
+
+def _check_eps_loss_weight_is_the_kl(variance, t):
+    """Per coordinate, KL(q(x_{t-1} | x_t, x0) || N(mu_theta, sigma_t^2)) minus its value at eps_theta = eps equals
+    lambda_t (eps - eps_theta)^2. KL by torch.distributions; the posterior by Bayes' rule in precision form; the
+    model's mean by Ho Eq. (11)."""
+    beta = linear_beta_schedule(50, 1e-3, 0.2)
+    ab = alpha_bar_from_beta(beta)
+    x0, eps, eps_theta = _randn(6, seed=1), _randn(6, seed=2), _randn(6, seed=3)
+    x_t = torch.sqrt(ab[t]) * x0 + torch.sqrt(1 - ab[t]) * eps
+    var_q = _posterior_variance_precision_form(beta, ab, t)
+    mean_q = var_q * (torch.sqrt(1 - beta[t]) / beta[t] * x_t + torch.sqrt(ab[t - 1]) / (1 - ab[t - 1]) * x0)
+    sigma2 = var_q if variance == "small" else beta[t]
+    N = torch.distributions.Normal
+
+    def kl(e):
+        mean_p = (x_t - beta[t] / torch.sqrt(1 - ab[t]) * e) / torch.sqrt(1 - beta[t])  # Ho Eq. (11)
+        return torch.distributions.kl_divergence(N(mean_q, torch.sqrt(var_q)), N(mean_p, torch.sqrt(sigma2)))
+
+    weight = eps_loss_weight(beta, torch.full((6,), t), variance)
+    assert weight.shape == (6,) and weight.dtype == torch.float64
+    # float64 round-off of the KL's terms, which are O(1e3) at t = 1 for the large variance: 1e-9 relative
+    torch.testing.assert_close(kl(eps_theta) - kl(eps), weight * (eps - eps_theta) ** 2, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("variance", ["small", "large"])
+@pytest.mark.parametrize("t", [1, 2, 25, 49])
+def test_eps_loss_weight_turns_the_kl_into_a_noise_error(variance, t):
+    _check_eps_loss_weight_is_the_kl(variance, t)
+
+
+@given(T=st.integers(2, 1000), schedule=st.sampled_from(["linear", "cosine"]), seed=st.integers(0, 10**6))
+def test_eps_loss_weight_properties(T, schedule, seed):
+    """Positive and finite for t >= 1; the small variance (beta_tilde <= beta) weighs every step at least as much as
+    the large one, by the factor (1 - ab_t) / (1 - ab_{t-1}); unknown variances are refused."""
+    beta = linear_beta_schedule(T) if schedule == "linear" else cosine_beta_schedule(T)
+    t = torch.randint(1, T, (5,), generator=torch.Generator().manual_seed(seed))
+    small, large = eps_loss_weight(beta, t), eps_loss_weight(beta, t, "large")
+    assert torch.all(torch.isfinite(small)) and torch.all(large > 0)
+    ab = alpha_bar_from_beta(beta)
+    torch.testing.assert_close(small / large, (1 - ab[t]) / (1 - ab[t - 1]), rtol=1e-9, atol=0)
+    with pytest.raises(ValueError):
+        eps_loss_weight(beta, t, "medium")
+
+
 # ----------------------------------------------------------------------------- mutation tests of the tests
 # Each repaired test must fail on a realistic mistake. A mutant is patched where the test body looks the name up:
 # this module for the names it imports, course_core.ddpm for the helpers the other functions call.
@@ -476,6 +604,19 @@ _vlb_no_decoder_term = edited(_vlb, "for i in range(T):", "for i in range(1, T):
 _vlb_model_variance_beta = edited(_vlb, "normal_kl(mean_true, logvar, mean_model, logvar)",
                                    "normal_kl(mean_true, logvar, mean_model, torch.log(extract(beta, t, x0)))")
 
+_mc = ddpm.posterior_moments_mc
+_mc_regress_x_t_on_x_prev = edited(_mc, "dx, dy = x - x.mean(0), x_prev - x_prev.mean(0)",
+                                   "dy, dx = x - x.mean(0), x_prev - x_prev.mean(0)")
+_mc_chain_one_step_short = edited(_mc, "for s in range(t + 1):", "for s in range(max(t, 1)):")
+_mc_unbiased_residual_variance = edited(_mc, "resid_var = ((x_prev - intercept - slope * x) ** 2).mean(0)",
+                                        "resid_var = ((x_prev - intercept - slope * x) ** 2).sum(0) / (x.shape[0] - 2)")
+_mc_beta_not_sqrt = edited(_mc, "math.sqrt(b) * noise[s]", "b * noise[s]")
+_weight = ddpm.eps_loss_weight
+_weight_no_two = edited(_weight, "(2 * var * (1 - beta)", "(var * (1 - beta)")
+_weight_alpha_bar_prev = edited(_weight, "(1 - alpha_bar_from_beta(beta))",
+                                "(1 - torch.cat([beta.new_ones(1), alpha_bar_from_beta(beta)[:-1]]))")
+_weight_always_large = edited(_weight, "var = post_var", "var = beta")
+
 _ORACLE = (SHORT_BETA, _grid_points(1, 6, seed=3), 2)
 _EQ12 = (SHORT_BETA, _grid_points(2, 5, seed=7), _randn(8, 2, 5, seed=8), 0.1 * _randn(8, 2, 5, seed=9))
 MUTANTS = [
@@ -499,6 +640,22 @@ MUTANTS = [
                  id="vlb-eq12-alpha-bar-t-for-t-1"),
     pytest.param(_check_vlb_ho_eq12, _EQ12, [(ddpm, "q_sample", _q_sample_no_sqrt_on_noise)],
                  id="vlb-eq12-q-sample-no-sqrt"),
+    pytest.param(_check_posterior_mc_converges, (4, 1), [(THIS, "posterior_moments_mc", _mc_regress_x_t_on_x_prev)],
+                 id="mc-converges-regression-reversed"),
+    pytest.param(_check_posterior_mc_converges, (4, 1), [(THIS, "posterior_moments_mc", _mc_chain_one_step_short)],
+                 id="mc-converges-chain-one-step-short"),
+    pytest.param(_check_posterior_mc_converges, (4, 1), [(THIS, "posterior_moments_mc", _mc_beta_not_sqrt)],
+                 id="mc-converges-beta-not-sqrt"),
+    pytest.param(_check_posterior_mc_is_least_squares, (5, (2,), 3, torch.float64, 0),
+                 [(THIS, "posterior_moments_mc", _mc_unbiased_residual_variance)], id="mc-lstsq-unbiased-variance"),
+    pytest.param(_check_posterior_mc_is_least_squares, (5, (2,), 3, torch.float64, 0),
+                 [(THIS, "posterior_moments_mc", _mc_chain_one_step_short)], id="mc-lstsq-chain-one-step-short"),
+    pytest.param(_check_eps_loss_weight_is_the_kl, ("small", 2), [(THIS, "eps_loss_weight", _weight_no_two)],
+                 id="weight-no-two"),
+    pytest.param(_check_eps_loss_weight_is_the_kl, ("large", 2), [(THIS, "eps_loss_weight", _weight_alpha_bar_prev)],
+                 id="weight-alpha-bar-prev"),
+    pytest.param(_check_eps_loss_weight_is_the_kl, ("small", 25), [(THIS, "eps_loss_weight", _weight_always_large)],
+                 id="weight-always-large"),
 ]
 DIFFUSERS_MUTANTS = [
     pytest.param(_check_q_sample_and_x0_against_diffusers, (), [(THIS, "q_sample", _q_sample_no_sqrt_on_noise)],

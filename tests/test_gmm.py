@@ -7,10 +7,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from mutation import catches
+from mutation import catches, edited
 
 import course_core.gmm as gmm_module
-from course_core.gmm import GaussianMixture, gmm_score
+from course_core.gmm import GaussianMixture, gmm_score, mixture_eps
 
 THIS = sys.modules[__name__]
 
@@ -215,6 +215,56 @@ def test_denoiser_is_the_conditional_mean_monte_carlo(kind):
     assert torch.all(feats.mean(0).abs() < 5 * feats.std(0) / math.sqrt(n))
 
 
+# ----------------------------------------------------------------------------- the exact noise predictor
+
+
+def _check_mixture_eps(gmm, alpha_bar, x):
+    """Reference: -sqrt(1 - ab) times the closed-form score of the noised mixture (GaussianMixture.noised_vp), a
+    route that shares nothing with mixture_eps's autograd through torch.distributions."""
+    want = -math.sqrt(1 - alpha_bar) * gmm.noised_vp(alpha_bar).score(x)
+    with torch.no_grad():  # as the notebook calls it, inside a sampler
+        got = mixture_eps(x, alpha_bar, gmm.weights, gmm.means, gmm.covs)
+    assert got.shape == x.shape and got.dtype == x.dtype and not got.requires_grad
+    # float64 round-off of two Cholesky-based evaluations (covariances with condition number < 100)
+    torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-9)
+
+
+@given(gmm=mixtures, alpha_bar=st.floats(0.001, 1.0), seed=st.integers(0, 10**6))
+def test_mixture_eps_is_the_scaled_score_of_the_noised_mixture(gmm, alpha_bar, seed):
+    _check_mixture_eps(gmm, alpha_bar, _points(seed, 9, gmm.dim, scale=3.0))
+
+
+def test_mixture_eps_one_value_per_point_and_float32():
+    """An (N,) alpha_bar gives each point its own noised mixture (equal to N scalar calls); float32 points give a
+    float32 result, the float64 result rounded."""
+    gmm = _random_mixture(4, K=3, d=2)
+    x = _points(5, 6, 2)
+    ab = torch.tensor([0.9, 0.1, 0.9, 0.5, 1.0, 0.1], dtype=torch.float64)
+    got = mixture_eps(x, ab, gmm.weights, gmm.means, gmm.covs)
+    rows = torch.cat([mixture_eps(x[i:i + 1], float(a), gmm.weights, gmm.means, gmm.covs) for i, a in enumerate(ab)])
+    # the same arithmetic on batches of different sizes: round-off only
+    torch.testing.assert_close(got, rows, rtol=1e-13, atol=1e-13)
+    assert torch.all(got[4] == 0)  # alpha_bar = 1: no noise in x_t
+    x32 = x.float()
+    got32 = mixture_eps(x32, ab, gmm.weights, gmm.means, gmm.covs)
+    assert got32.dtype == torch.float32
+    torch.testing.assert_close(got32, mixture_eps(x32.double(), ab, gmm.weights, gmm.means, gmm.covs).float(),
+                               rtol=0, atol=0)
+
+
+def test_mixture_eps_is_the_conditional_mean_monte_carlo():
+    """E[eps | x_t]: the residual eps - mixture_eps(x_t) has mean 0 and is orthogonal to x_t (within 5 standard
+    errors, 100k draws of x0 and eps)."""
+    gmm = _random_mixture(6, K=3, d=2)
+    g = torch.Generator().manual_seed(2)
+    n, ab = 100_000, 0.3
+    eps = torch.randn(n, 2, generator=g, dtype=torch.float64)
+    x_t = math.sqrt(ab) * gmm.sample(n, generator=g) + math.sqrt(1 - ab) * eps
+    res = eps - mixture_eps(x_t, ab, gmm.weights, gmm.means, gmm.covs)
+    feats = torch.cat([res, res[:, :1] * x_t, res[:, 1:] * x_t], dim=1)  # (n, 6)
+    assert torch.all(feats.mean(0).abs() < 5 * feats.std(0) / math.sqrt(n))
+
+
 # ----------------------------------------------------------------------------- mutation tests of the tests
 # Each repaired test must fail on a realistic mistake. A mutant is patched where the test body looks the name up:
 # this module for `gmm_score`, course_core.gmm for the functions behind GaussianMixture's methods, the class itself
@@ -273,6 +323,8 @@ def _noised_ve_sigma_not_squared(self, sigma):
     return GaussianMixture(self.weights, self.means, self.covs + float(sigma) * _eye_like(self.covs))
 
 
+_mixture_eps_no_sqrt = edited(mixture_eps, "eps[rows] = -torch.sqrt(1 - a) * grad", "eps[rows] = -(1 - a) * grad")
+_mixture_eps_cov_unscaled = edited(mixture_eps, "a * cov + (1 - a) * eye", "cov + (1 - a) * eye")
 _MIXTURE, _X = _random_mixture(2, K=3, d=2), _points(3, 10, 2)
 MUTANTS = [
     pytest.param(_check_gmm_score, (_MIXTURE, _X), [(THIS, "gmm_score", _score_prior_weights)],
@@ -291,6 +343,10 @@ MUTANTS = [
                  [(GaussianMixture, "noised_vp", _noised_vp_mean_times_alpha_bar)], id="vp-mean-times-alpha-bar"),
     pytest.param(_check_noised_mixtures, (_random_mixture(1, K=2, d=2), _points(2, 6, 2, scale=1.5)),
                  [(GaussianMixture, "noised_ve", _noised_ve_sigma_not_squared)], id="ve-sigma-not-squared"),
+    pytest.param(_check_mixture_eps, (_MIXTURE, 0.4, _X), [(THIS, "mixture_eps", _mixture_eps_no_sqrt)],
+                 id="mixture-eps-no-sqrt"),
+    pytest.param(_check_mixture_eps, (_MIXTURE, 0.4, _X), [(THIS, "mixture_eps", _mixture_eps_cov_unscaled)],
+                 id="mixture-eps-covariance-not-scaled"),
 ]
 
 

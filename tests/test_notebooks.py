@@ -31,6 +31,7 @@ def test_notebook_questions_match_the_checks(assignment):
     questions, _ = _questions(assignment)
     suite = load_suite(assignment)
     assert questions == {q.name: (q.points, q.manual) for q in suite.questions.values()}
+    assert list(questions) == list(suite.questions), "the suite's questions are not in the notebook's order (Suite.arrange)"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

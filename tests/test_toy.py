@@ -1,5 +1,6 @@
-"""The student support module: self-contained, no reference solutions, and able to learn the ring quickly; and
-mutation tests showing that the repaired plot test fails on broken plots."""
+"""The student support modules: self-contained, no reference solutions, each shipped only to the assignments that
+need it; toy.py able to learn the ring quickly; and mutation tests showing that the repaired plot test fails on
+broken plots."""
 import ast
 import contextlib
 import math
@@ -15,9 +16,10 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from mutation import catches, edited  # noqa: E402
 
+from autograder import course  # noqa: E402
 from autograder.build.support import support_source  # noqa: E402
 from course_core import ddpm, toy  # noqa: E402
-from course_core.gmm import GaussianMixture  # noqa: E402
+from course_core.gmm import GaussianMixture, mixture_eps  # noqa: E402
 from course_core.score import dsm_loss  # noqa: E402
 
 
@@ -33,19 +35,22 @@ def _one_thread():
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY_SOURCE = support_source("toy.py")  # the student's copy: course_core/toy.py with the shipped functions inlined
+SHIPPED = {a: course.get(a).config.support_files for a in course.assignment_ids()}  # assignment -> support modules
+SUPPORT = sorted({name for names in SHIPPED.values() for name in names})
 
 
-def test_student_toy_imports_only_torch_numpy_matplotlib():
+@pytest.mark.parametrize("name", SUPPORT)
+def test_student_support_module_imports_only_torch_numpy_matplotlib(name):
     allowed = {"torch", "numpy", "matplotlib", "math"}
-    for node in ast.walk(ast.parse(TOY_SOURCE)):
+    for node in ast.walk(ast.parse(support_source(name))):
         if isinstance(node, ast.Import):
             roots = {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import in the student's toy.py"
+            assert node.level == 0, f"relative import in the student's {name}"
             roots = {node.module.split(".")[0]}
         else:
             continue
-        assert roots <= allowed, f"toy.py imports {roots - allowed}"
+        assert roots <= allowed, f"{name} imports {roots - allowed}"
 
 
 def test_student_toy_carries_the_references_decoder():
@@ -59,6 +64,18 @@ def test_student_toy_carries_the_references_decoder():
     assert toy.discretized_gaussian_log_likelihood is ddpm.discretized_gaussian_log_likelihood
 
 
+def test_mixture_eps_is_shipped_to_hw2_only_and_is_the_references():
+    """mixture_eps computes a mixture's score by autograd (hw1's Question 1): it ships in vp_toy.py, to hw2 alone."""
+    assert "mixture_eps" not in TOY_SOURCE and not hasattr(toy, "mixture_eps")
+    assert [a for a, names in SHIPPED.items() if "vp_toy.py" in names] == ["hw2_ddpm"]
+    module = {}
+    exec(compile(support_source("vp_toy.py"), "vp_toy.py", "exec"), module)
+    w, m, c = toy.ring_mixture(K=3, radius=1.0, std=0.3)
+    x = torch.randn(6, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    ab = torch.linspace(0.1, 0.9, 6, dtype=torch.float64)
+    assert torch.equal(module["mixture_eps"](x, ab, w, m, c), mixture_eps(x, ab, w, m, c))
+
+
 def test_a_support_module_that_imports_the_course_is_refused(tmp_path, monkeypatch):
     from autograder.build import support
 
@@ -68,12 +85,14 @@ def test_a_support_module_that_imports_the_course_is_refused(tmp_path, monkeypat
         support.support_source("bad.py")
 
 
-def test_toy_contains_no_reference_solution():
-    """No function or class in toy.py carries a name from the hw tables of docs/API.md."""
+@pytest.mark.parametrize("name", SUPPORT)
+def test_support_module_contains_no_reference_solution(name):
+    """No function or class in a support module carries a name from the hw tables of docs/API.md."""
     api = (ROOT / "docs" / "API.md").read_text()
     graded = set(re.findall(r"^\| `(\w+)\(", api, flags=re.M))
     assert {"gmm_score", "ddpm_step", "vlb_bits_per_dim"} <= graded
-    defined = {n.name for n in ast.walk(ast.parse(TOY_SOURCE)) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    tree = ast.parse(support_source(name))
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert not (defined & graded)
 
 

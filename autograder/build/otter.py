@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 
+from .public_tests import inject as inject_public_tests
 from .support import support_source
 
 
@@ -37,6 +38,7 @@ def run_otter_assign(assignment, workdir: Path, *, debug: bool = True) -> Path:
     stage = workdir / "stage"
     stage.mkdir(parents=True)
     shutil.copy(assignment.master, stage / f"{assignment.id}.ipynb")
+    inject_public_tests(stage / f"{assignment.id}.ipynb", assignment.id)
     for name in assignment.config.support_files:
         (stage / name).write_text(support_source(name))
     out = workdir / "otter"

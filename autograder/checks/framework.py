@@ -24,6 +24,7 @@ from hypothesis.errors import Flaky
 from ..boundary.bridge import standin_contracts
 from ..boundary.codec import is_value
 from ..boundary.kernel import StudentError
+from . import misconceptions, public
 from .cases import Edged
 from .compare import CheckFailed, Loss
 
@@ -53,8 +54,10 @@ class Student:
         self.kernel = kernel
         self.call_timeout = call_timeout
         self.time_left = time_left or (lambda: float("inf"))
+        self.last = None  # (name, kwargs, what it returned) of the latest call that returned, for diagnosis
 
     def _call(self, name: str, kwargs: dict, grads: tuple = ()):
+        self.last = None
         timeout = min(self.call_timeout, max(self.time_left(), 0.5))
         try:
             reply = self.kernel.call(name, kwargs, timeout=timeout, grads=grads)
@@ -73,14 +76,18 @@ class Student:
     def __call__(self, name: str, **kwargs):
         """Call the student's `name(**kwargs)`; returns a tensor, or a tuple for several outputs."""
         outputs = self._call(name, kwargs).outputs
-        return outputs[0] if len(outputs) == 1 else outputs
+        got = outputs[0] if len(outputs) == 1 else outputs
+        self.last = (name, kwargs, got)
+        return got
 
     def loss(self, name: str, *, model: str, **kwargs) -> Loss:
         """Call a loss function; returns its value and its gradient with respect to `kwargs[model]`'s parameters."""
         reply = self._call(name, kwargs, grads=(model,))
         if len(reply.outputs) != 1:
             raise CheckFailed(f"{name} should return one scalar tensor, got {len(reply.outputs)} outputs")
-        return Loss(reply.outputs[0], reply.grads, reply.grads_error)
+        got = Loss(reply.outputs[0], reply.grads, reply.grads_error)
+        self.last = (name, kwargs, got)
+        return got
 
 
 # -- questions and checks ------------------------------------------------------------------------
@@ -143,14 +150,57 @@ def _format_example(values: dict) -> str:
 class Suite:
     """The hidden checks of one assignment, keyed to the notebook's question names."""
 
-    def __init__(self, assignment: str, *, helpers=()):
+    def __init__(self, assignment: str, *, helpers=(), catalog: misconceptions.Catalog = misconceptions.EMPTY):
         """`helpers`: the references of the graded functions that other graded functions may call (they take
         tensors and numbers, not models). While any check runs, each of them except the function under check
         answers the student's function of the same name: a bug costs points only on its own question,
-        whichever helpers the student chose to call."""
+        whichever helpers the student chose to call.
+
+        `catalog`: the assignment's known mistakes (`misconceptions.Catalog`); a failing check whose last call
+        matches one names it in its feedback. Its references also give the public cases' answers."""
         self.assignment = assignment
         self.questions: dict[str, Question] = {}
         self.helpers = _standins(helpers)
+        self.catalog = catalog
+        self.public_cases: dict[str, list] = {}  # question -> [(PublicCase, public.Answer)]
+
+    def _diagnosed(self, fn):
+        """`fn(student)`, with a failure's message extended by the known mistake its last call shows, if any."""
+
+        def run(student):
+            try:
+                fn(student)
+            except CheckFailed as err:
+                last = student.last
+                entry = self.catalog.diagnose(last[0], last[1], last[2]) if last else None
+                if entry is None or misconceptions.explain(entry) in str(err):
+                    raise
+                raise CheckFailed(f"{err}\n{misconceptions.explain(entry)}", err.ratio) from None
+
+        for attr in ("__doc__", "__name__", "examples", "body", "strategies"):
+            if hasattr(fn, attr):
+                setattr(run, attr, getattr(fn, attr))
+        return run
+
+    def public(self, question: str, points: float, cases: list) -> None:
+        """The public check of `question`: `cases` (`public.PublicCase`), run by the grader and rendered into the
+        student notebook's `grader.check` (see public.py). Their answers come from the catalog's references."""
+        for case in cases:
+            if case.function not in self.catalog.references:
+                raise ValueError(f"{question}: public case of {case.function!r}, which has no reference in the catalog")
+        answers = [public.answer(self.catalog.references[c.function], c) for c in cases]
+        self.public_cases[question] = list(zip(cases, answers))
+        catalog = self.catalog
+
+        def run(student):
+            for number, (case, ans) in enumerate(zip(cases, answers), 1):
+                public.run_public(student, case, number, ans, catalog)
+
+        run.__doc__ = "public cases: " + "; ".join(c.what for c in cases)
+        run.__name__ = f"{question}_public"
+        self.check(question, points, function=cases[0].function, hidden=False)(run)
+        q = self.questions[question]
+        q.checks.insert(0, q.checks.pop())  # the public check comes first, as in the notebook
 
     def manual(self, name: str, points: float, prompt: str) -> None:
         """A question graded by hand (a derivation, an interpretation)."""
@@ -167,7 +217,7 @@ class Suite:
         def register(fn):
             doc = " ".join((fn.__doc__ or fn.__name__).strip().split("\n\n")[0].split())  # the first paragraph
             q = self.questions.setdefault(question, Question(question))
-            q.checks.append(Check(question, fn.__name__, doc, points, hidden, function, fn, answered))
+            q.checks.append(Check(question, fn.__name__, doc, points, hidden, function, self._diagnosed(fn), answered))
             return fn
 
         return register
@@ -229,6 +279,13 @@ class Suite:
             return self.check(question, points, function=function, hidden=hidden, standins=standins)(run)
 
         return register
+
+    def arrange(self, names: list) -> None:
+        """Put the questions in the notebook's order (reports and grades.csv follow it); `names` must be exactly
+        the registered questions."""
+        if sorted(names) != sorted(self.questions):
+            raise ValueError(f"{self.assignment}: arrange() got {sorted(names)}, the suite has {sorted(self.questions)}")
+        self.questions = {name: self.questions[name] for name in names}
 
     def auto_questions(self) -> list[Question]:
         return [q for q in self.questions.values() if not q.manual]

@@ -1,5 +1,6 @@
-"""Hidden checks of hw2_ddpm: schedules, the forward process, the posterior, the reverse step, sampling,
-L_simple and the variational bound in bits per dimension.
+"""Hidden checks of hw2_ddpm: schedules, the forward process, the posterior and its Monte-Carlo check, the reverse
+step, the weight of Ho Eq. (12), sampling, L_simple and the variational bound in bits per dimension; and the
+written questions (derivations and interpretations), graded by hand.
 
 Reads side by side with `solutions/hw2_ddpm/hw2_ddpm.ipynb`, `course_core/schedules.py` and `course_core/ddpm.py`.
 While a function is checked, the student's other graded functions it may call are answered by the
@@ -20,11 +21,14 @@ from course_core import schedules
 
 from .cases import DTYPES, Case, cases, choice, edged, expected, expected_loss, floats, ints, normal, rng, test_model
 from .compare import FLOAT64, LOOP, CheckFailed, Tol, assert_close, assert_loss
+from .catalogs.hw2_ddpm import CATALOG
 from .framework import Suite
+from .public import FLOAT64_EXACT, PublicCase
 
 # Every function over tensors that another one may call; see Suite.
 SUITE = Suite("hw2_ddpm", helpers=[schedules.linear_beta_schedule, schedules.cosine_beta_schedule, ref.q_sample,
-                                   ref.q_posterior_mean_variance, ref.predict_x0_from_eps, ref.ddpm_step, ref.normal_kl])
+                                   ref.q_posterior_mean_variance, ref.predict_x0_from_eps, ref.ddpm_step, ref.normal_kl],
+              catalog=CATALOG)
 F64 = torch.float64
 IN_FLOAT64 = ("schedules are float64 by contract: compute them in float64 from the start (float32 arithmetic "
               "cast to float64 is off by about 1e-8, and by much more in 1 - f(t+1)/f(t) near t = 0)")
@@ -41,13 +45,28 @@ def _model_for(c: Case, g, *, scale: float = 0.5):
 
 
 # -- schedules (4) -----------------------------------------------------------------------------------
-@SUITE.check("schedules", 1, function="linear_beta_schedule", hidden=False)
-def schedules_shape_dtype(student):
-    """both schedules return float64 tensors of shape (T,) and match the papers for T = 10"""
-    for name, fn in [("linear_beta_schedule", schedules.linear_beta_schedule),
-                     ("cosine_beta_schedule", schedules.cosine_beta_schedule)]:
-        got = student(name, T=10)
-        assert_close(got, fn(10), f"{name}(10)", dtype=F64, tol=FLOAT64, hint=IN_FLOAT64)
+SUITE.public("schedules", 1, [  # float64 by contract: held to float64 precision
+    PublicCase("linear_beta_schedule", "T = 5, the default endpoints", dict(T=5), tol=FLOAT64_EXACT),
+    PublicCase("linear_beta_schedule", "T = 1: the single value beta_start", dict(T=1, beta_start=0.001, beta_end=0.02),
+               tol=FLOAT64_EXACT),
+    PublicCase("linear_beta_schedule", "T = 10, other endpoints", dict(T=10, beta_start=0.05, beta_end=0.5),
+               tol=FLOAT64_EXACT),
+    PublicCase("cosine_beta_schedule", "T = 10, the default offset and clip", dict(T=10), tol=FLOAT64_EXACT),
+    PublicCase("cosine_beta_schedule", "T = 4, no offset, clipped at max_beta = 0.5", dict(T=4, s=0.0, max_beta=0.5),
+               tol=FLOAT64_EXACT),
+])
+
+
+def _coarse(B: int, D: tuple, T: int, t: list, dtype=F64, seed: int = 0):
+    """A coarse linear schedule (so every coefficient is far from 0 and 1), steps t and three (B, *D) draws."""
+    g = rng(seed)
+    beta = schedules.linear_beta_schedule(T, 0.05, 0.3)
+    return (beta, schedules.alpha_bar_from_beta(beta), torch.tensor(t, dtype=torch.int64),
+            *(normal(g, B, *D, dtype=dtype) for _ in range(3)))
+
+
+def _public_model(D: tuple, T: int, seed: int):
+    return test_model(rng(seed), int(torch.tensor(D).prod()), scale=0.5, time_scale=2.0 / T, time="index")
 
 
 @SUITE.property("schedules", 1, function="linear_beta_schedule", T=ints(1, 1000), beta_start=floats(1e-5, 1e-3),
@@ -69,12 +88,16 @@ def cosine_schedule_matches(student, T, s, max_beta):
 
 
 # -- q_sample (3) --------------------------------------------------------------------------------------
-@SUITE.check("q_sample", 1, function="q_sample", hidden=False)
-def q_sample_fixed(student):
-    """q_sample with alpha_bar = [0.64, 0.36] mixes x0 and noise with sqrt(alpha_bar_t), sqrt(1 - alpha_bar_t)"""
-    got = student("q_sample", x0=torch.ones(2, 2, dtype=F64), t=torch.tensor([0, 1]),
-                  noise=torch.tensor([[-1.0, -1.0], [2.0, 2.0]], dtype=F64), alpha_bar=torch.tensor([0.64, 0.36], dtype=F64))
-    assert_close(got, torch.tensor([[0.2, 0.2], [2.2, 2.2]], dtype=F64), "q_sample", dtype=F64)
+def _q_sample_case(B, D, T, t, dtype=F64, seed=0):
+    _, alpha_bar, t, x0, noise, _ = _coarse(B, D, T, t, dtype, seed)
+    return dict(x0=x0, t=t, noise=noise, alpha_bar=alpha_bar)
+
+
+SUITE.public("q_sample", 1, [
+    PublicCase("q_sample", "points, one step per sample (t = 0, 2, 5)", _q_sample_case(3, (2,), 6, [0, 2, 5])),
+    PublicCase("q_sample", "images (B, C, H, W)", _q_sample_case(2, (3, 2, 2), 6, [1, 4], seed=1)),
+    PublicCase("q_sample", "float32 data: a float32 x_t", _q_sample_case(3, (2,), 6, [5, 0, 3], torch.float32, seed=2)),
+])
 
 
 @SUITE.property("q_sample", 2, function="q_sample", c=cases())
@@ -98,14 +121,19 @@ def _posterior(student, c):
     return out, expected(ref.q_posterior_mean_variance, x0, x_t, t, beta), x0, terms, f" at t={t.tolist()}"
 
 
-@SUITE.check("q_posterior", 1, function="q_posterior_mean_variance", hidden=False)
-def posterior_shapes(student):
-    """q_posterior_mean_variance returns (mean, var), mean (B, *D) and var broadcastable to it, with the right
-    values on a small fixed case"""
-    c = Case(B=3, D=(2,), T=10, schedule="linear", t_at="first", dtype="float64", seed=0)
-    (mean, var), (want_mean, want_var), x0, terms, at = _posterior(student, c)
-    assert_close(mean, want_mean, "posterior mean" + at, dtype=F64, scale=terms)
-    assert_close(var, want_var, "posterior variance" + at, dtype=F64, broadcast_to=x0.shape)
+def _posterior_case(B, D, T, t, dtype=F64, seed=0):
+    beta, _, t, x0, x_t, _ = _coarse(B, D, T, t, dtype, seed)
+    return dict(x0=x0, x_t=x_t, t=t, beta=beta)
+
+
+SUITE.public("q_posterior", 1, [
+    PublicCase("q_posterior_mean_variance", "points at t = 0 (the point mass at x0), 2 and 5",
+               _posterior_case(3, (2,), 6, [0, 2, 5]), broadcast=(1,)),
+    PublicCase("q_posterior_mean_variance", "images (B, C, H, W)", _posterior_case(2, (3, 2, 2), 6, [3, 1], seed=1),
+               broadcast=(1,)),
+    PublicCase("q_posterior_mean_variance", "float32 data", _posterior_case(3, (2,), 6, [4, 0, 1], torch.float32, seed=2),
+               broadcast=(1,)),
+])
 
 
 @SUITE.property("q_posterior", 2, function="q_posterior_mean_variance", c=cases(T=(2, 1000)))
@@ -123,12 +151,16 @@ def posterior_variance_matches(student, c):
 
 
 # -- predict_x0 (2) -----------------------------------------------------------------------------------
-@SUITE.check("predict_x0", 0.5, function="predict_x0_from_eps", hidden=False)
-def predict_x0_fixed(student):
-    """predict_x0_from_eps inverts q_sample: alpha_bar = 0.64, x_t = 1.4, eps = 1 gives x0 = 1"""
-    got = student("predict_x0_from_eps", x_t=torch.full((1, 2), 1.4, dtype=F64), t=torch.tensor([0]),
-                  eps=torch.ones(1, 2, dtype=F64), alpha_bar=torch.tensor([0.64], dtype=F64))
-    assert_close(got, torch.ones(1, 2, dtype=F64), "predict_x0_from_eps", dtype=F64)
+def _x0_case(B, D, T, t, dtype=F64, seed=0):
+    _, alpha_bar, t, x_t, eps, _ = _coarse(B, D, T, t, dtype, seed)
+    return dict(x_t=x_t, t=t, eps=eps, alpha_bar=alpha_bar)
+
+
+SUITE.public("predict_x0", 0.5, [
+    PublicCase("predict_x0_from_eps", "points at t = 0, 2, 5", _x0_case(3, (2,), 6, [0, 2, 5])),
+    PublicCase("predict_x0_from_eps", "images (B, C, H, W)", _x0_case(2, (3, 2, 2), 6, [3, 5], seed=1)),
+    PublicCase("predict_x0_from_eps", "float32 data", _x0_case(3, (2,), 6, [1, 4, 2], torch.float32, seed=2)),
+])
 
 
 @SUITE.property("predict_x0", 1.5, function="predict_x0_from_eps", c=cases())
@@ -157,10 +189,17 @@ def _step(student, c, variance, zero_t=False):
                  dtype=x_t.dtype, scale=terms)
 
 
-@SUITE.check("ddpm_step", 1, function="ddpm_step", hidden=False)
-def ddpm_step_small_fixed(student):
-    """ddpm_step returns x_{t-1} of shape (B, *D) with the right values on a small fixed case (variance='small')"""
-    _step(student, Case(B=2, D=(2,), T=10, schedule="linear", t_at="random", dtype="float64", seed=1), "small")
+def _step_case(B, D, T, t, variance, dtype=F64, seed=0):
+    beta, _, t, x_t, eps, noise = _coarse(B, D, T, t, dtype, seed)
+    return dict(x_t=x_t, t=t, eps_pred=eps, beta=beta, noise=noise, variance=variance)
+
+
+SUITE.public("ddpm_step", 1, [
+    PublicCase("ddpm_step", "variance = 'small', with t = 0 (no noise there)", _step_case(3, (2,), 6, [0, 2, 5], "small")),
+    PublicCase("ddpm_step", "variance = 'large', with t = 0 (no noise there)", _step_case(3, (2,), 6, [4, 0, 1], "large", seed=1)),
+    PublicCase("ddpm_step", "images (B, C, H, W), variance = 'small'", _step_case(2, (3, 2, 2), 6, [3, 1], "small", seed=2)),
+    PublicCase("ddpm_step", "float32 data, variance = 'large'", _step_case(3, (2,), 6, [5, 2, 0], "large", torch.float32, seed=3)),
+])
 
 
 @SUITE.property("ddpm_step", 2, function="ddpm_step", c=cases())
@@ -183,15 +222,20 @@ def ddpm_step_no_noise_at_zero(student, c, variance):
 
 
 # -- l_simple (3) -------------------------------------------------------------------------------------
-@SUITE.check("l_simple", 1, function="l_simple", hidden=False)
-def l_simple_zero_model(student):
-    """l_simple is a scalar; with a model that predicts 0 it is mean(noise^2) = 2.5 here, and its gradient with
-    respect to the model's parameters is right"""
-    zero = test_model(rng(0), 2, scale=0.0, time="index")
-    inputs = dict(eps_model=zero, x0=torch.ones(2, 2, dtype=F64), t=torch.tensor([0, 1]),
-                  noise=torch.tensor([[1.0, -1.0], [2.0, 2.0]], dtype=F64), alpha_bar=torch.tensor([0.9, 0.5], dtype=F64))
-    got = student.loss("l_simple", model="eps_model", **inputs)
-    assert_loss(got, expected_loss(ref.l_simple, model="eps_model", **inputs), "l_simple", dtype=F64)
+def _l_simple_case(B, D, T, t, dtype=F64, seed=0, zero=False):
+    _, alpha_bar, t, x0, noise, _ = _coarse(B, D, T, t, dtype, seed)
+    model = test_model(rng(0), int(torch.tensor(D).prod()), scale=0.0, time="index") if zero else _public_model(D, T, seed + 10)
+    return dict(eps_model=model, x0=x0, t=t, noise=noise, alpha_bar=alpha_bar)
+
+
+SUITE.public("l_simple", 1, [
+    PublicCase("l_simple", "a model that predicts 0 (the loss is then mean(noise^2))", _l_simple_case(3, (2,), 6, [0, 2, 5], zero=True),
+               loss="eps_model"),
+    PublicCase("l_simple", "a random model", _l_simple_case(3, (2,), 6, [1, 4, 5], seed=1), loss="eps_model"),
+    PublicCase("l_simple", "images (B, C, H, W)", _l_simple_case(2, (3, 2, 2), 6, [2, 0], seed=2), loss="eps_model"),
+    PublicCase("l_simple", "float32 data: a float32 loss", _l_simple_case(3, (2,), 6, [3, 5, 1], torch.float32, seed=3),
+               loss="eps_model"),
+])
 
 
 @SUITE.property("l_simple", 2, function="l_simple", c=cases())
@@ -221,10 +265,20 @@ def sample_cases():
     return cases(T=(1, 12), shapes=((2,), (1,), (3,), (2, 3, 3)))
 
 
-@SUITE.check("ddpm_sample", 0.5, function="ddpm_sample", hidden=False)
-def ddpm_sample_fixed(student):
-    """ddpm_sample returns x_0 of shape (B, d) with the right values on a fixed 5-step case"""
-    _sample(student, Case(B=3, D=(2,), T=5, schedule="linear", t_at="random", dtype="float64", seed=3), "small")
+def _sample_case(B, D, T, variance, dtype=F64, seed=0):
+    g = rng(seed)
+    beta = schedules.linear_beta_schedule(T, 0.05, 0.3)
+    return dict(eps_model=_public_model(D, T, seed + 20), x_T=normal(g, B, *D, dtype=dtype), beta=beta,
+                noise=normal(g, T, B, *D, dtype=dtype), variance=variance)
+
+
+SUITE.public("ddpm_sample", 0.5, [
+    PublicCase("ddpm_sample", "4 steps, variance = 'small'", _sample_case(3, (2,), 4, "small")),
+    PublicCase("ddpm_sample", "4 steps, variance = 'large'", _sample_case(3, (2,), 4, "large", seed=1)),
+    PublicCase("ddpm_sample", "images (B, C, H, W), 3 steps", _sample_case(2, (1, 2, 2), 3, "small", seed=2)),
+    PublicCase("ddpm_sample", "float32 data, 3 steps, variance = 'large'",
+               _sample_case(3, (2,), 3, "large", torch.float32, seed=3)),
+])
 
 
 @SUITE.property("ddpm_sample", 2.5, function="ddpm_sample", max_examples=12,
@@ -236,12 +290,17 @@ def ddpm_sample_matches(student, c, variance):
 
 
 # -- normal_kl (2) ------------------------------------------------------------------------------------
-@SUITE.check("normal_kl", 0.5, function="normal_kl", hidden=False)
-def normal_kl_fixed(student):
-    """normal_kl is 0 between equal Gaussians and 0.5 between N(1, 1) and N(0, 1)"""
-    z = torch.zeros(1, 2, dtype=F64)
-    got = student("normal_kl", mean1=torch.tensor([[0.0, 1.0]], dtype=F64), logvar1=z, mean2=z, logvar2=z)
-    assert_close(got, torch.tensor([[0.0, 0.5]], dtype=F64), "normal_kl", dtype=F64)
+def _kl_case(shape1, shape2, dtype=F64, seed=0):
+    g = rng(seed)
+    return dict(mean1=normal(g, *shape1, dtype=dtype), logvar1=normal(g, *shape1, dtype=dtype),
+                mean2=normal(g, *shape2, dtype=dtype), logvar2=normal(g, *shape2, dtype=dtype))
+
+
+SUITE.public("normal_kl", 0.5, [
+    PublicCase("normal_kl", "elementwise, equal shapes", _kl_case((3, 2), (3, 2))),
+    PublicCase("normal_kl", "broadcasting: (2, 3) against (2, 1)", _kl_case((2, 3), (2, 1), seed=1)),
+    PublicCase("normal_kl", "float32", _kl_case((3, 2), (3, 2), torch.float32, seed=2)),
+])
 
 
 @SUITE.property("normal_kl", 1.5, function="normal_kl", c=cases(T=(1, 1)), broadcast=choice(False, True))
@@ -289,10 +348,19 @@ def _vlb(student, b: Bound):
                  tol=LOOP)
 
 
-@SUITE.check("vlb_bpd", 1, function="vlb_bits_per_dim", hidden=False)
-def vlb_fixed(student):
-    """vlb_bits_per_dim returns one number per sample, shape (B,), with the right values on a fixed 4-step case"""
-    _vlb(student, _BOUND)
+def _vlb_case(B, D, T, dtype=F64, seed=0):
+    g = rng(seed)
+    beta = schedules.linear_beta_schedule(T, 0.1, 0.2)
+    x0 = torch.from_numpy(g.integers(0, 256, size=(B, *D)) / 127.5 - 1.0).to(dtype)  # the 256-level grid
+    model = test_model(g, int(torch.tensor(D).prod()), scale=0.3, time_scale=2.0 / T, time="index")
+    return dict(eps_model=model, x0=x0, beta=beta, noise=normal(g, T, B, *D, dtype=dtype))
+
+
+SUITE.public("vlb_bpd", 1, [
+    PublicCase("vlb_bits_per_dim", "an imperfect model, 4 steps (every L_t counts)", _vlb_case(3, (2,), 4)),
+    PublicCase("vlb_bits_per_dim", "images (B, C, H, W), 3 steps", _vlb_case(2, (1, 2, 2), 3, seed=1)),
+    PublicCase("vlb_bits_per_dim", "float32 data", _vlb_case(3, (2,), 4, torch.float32, seed=2)),
+])
 
 
 @SUITE.property("vlb_bpd", 3, function="vlb_bits_per_dim", max_examples=10, b=bounds)
@@ -301,4 +369,161 @@ def vlb_matches(student, b):
     _vlb(student, b)
 
 
-SUITE.manual("posterior_derivation", 3, "Derivation of q(x_{t-1} | x_t, x_0) (written answer, graded by hand)")
+
+
+# -- posterior_mc (2) ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Chains:
+    """N forward chains of one data point of shape D, run to step t of a T-step schedule ("first": t = 0,
+    "last": t = T - 1, else random), in dtype. The linear schedule runs from 0.01 to 0.3, so that every step
+    moves the chains."""
+
+    N: int
+    D: tuple
+    T: int
+    schedule: str
+    t_at: str
+    dtype: str
+    seed: int
+
+    def tensors(self):
+        """beta (T,), t (a Python int), x0 (*D) and noise (t + 1, N, *D) in dtype."""
+        g = rng(self.seed)
+        beta = (schedules.linear_beta_schedule(self.T, 0.01, 0.3) if self.schedule == "linear"
+                else schedules.cosine_beta_schedule(self.T))
+        t = {"first": 0, "last": self.T - 1}.get(self.t_at, int(g.integers(0, self.T)))
+        x0 = normal(g, *self.D, dtype=DTYPES[self.dtype])
+        return beta, t, x0, normal(g, t + 1, self.N, *self.D, dtype=DTYPES[self.dtype])
+
+
+_CHAINS = Chains(N=8, D=(2,), T=10, schedule="linear", t_at="random", dtype="float64", seed=0)
+chains = edged(st.builds(Chains, N=st.integers(2, 40), D=st.sampled_from([(2,), (1,), (3,), (2, 3, 3)]),
+                         T=st.integers(1, 40), schedule=st.sampled_from(["linear", "cosine"]),
+                         t_at=st.sampled_from(["random", "first", "last"]),
+                         dtype=st.sampled_from(["float64", "float32"]), seed=st.integers(0, 2**16)),
+               _CHAINS, replace(_CHAINS, t_at="first"), replace(_CHAINS, t_at="last"), replace(_CHAINS, N=2),
+               replace(_CHAINS, D=(1,)), replace(_CHAINS, D=(2, 3, 3)), replace(_CHAINS, dtype="float32"),
+               replace(_CHAINS, T=1), replace(_CHAINS, T=40, N=40), replace(_CHAINS, schedule="cosine"))
+_MOMENTS = ("slope", "intercept", "residual variance")
+
+
+def _moment_scales(x0, t, beta, noise):
+    """The size of the numbers each estimate is computed from, per coordinate (float64): the round-off of any
+    correct least-squares algorithm is a small multiple of float precision times these. With r = rms of x_{t-1},
+    s = standard deviation and m = rms of x_t over the chains: slope r / s; intercept r (1 + m / s); residual
+    variance r^2 (1 + m / s)."""
+    x = x0.to(F64).expand(noise.shape[1:])
+    x_prev = x
+    for step in range(t + 1):
+        x_prev, x = x, (1 - beta[step]).sqrt() * x + beta[step].sqrt() * noise[step].to(F64)
+    r, s, m = x_prev.pow(2).mean(0).sqrt(), x.std(0, unbiased=False), x.pow(2).mean(0).sqrt()
+    return r / s, r * (1 + m / s), r**2 * (1 + m / s)
+
+
+def _moments(student, c: Chains):
+    beta, t, x0, noise = c.tensors()
+    got = student("posterior_moments_mc", x0=x0, t=t, beta=beta, noise=noise)
+    if not isinstance(got, tuple) or len(got) != 3:
+        raise CheckFailed("posterior_moments_mc should return three tensors (slope, intercept, resid_var)")
+    want = expected(ref.posterior_moments_mc, x0, t, beta, noise)
+    for name, g, w, size in zip(_MOMENTS, got, want, _moment_scales(x0, t, beta, noise)):
+        # Least squares over N <= 40 chains: float32 round-off (6e-8) times the size of the inputs, amplified by
+        # a few for the sums; 1e-5 leaves room for any algorithm (centred sums, QR as in torch.linalg.lstsq).
+        assert_close(g, w, f"posterior_moments_mc: {name} at t={t} (N={c.N})", dtype=x0.dtype,
+                     tol=Tol(rtol=1e-5, atol=1e-10), scale=size)
+
+
+def _chains_case(c: "Chains"):
+    beta, t, x0, noise = c.tensors()
+    return dict(x0=x0, t=t, beta=beta, noise=noise)
+
+
+SUITE.public("posterior_mc", 0.5, [
+    PublicCase("posterior_moments_mc", "eight chains in two dimensions, to step t = 3",
+               _chains_case(replace(_CHAINS, t_at="last", T=4, seed=1))),
+    PublicCase("posterior_moments_mc", "t = 0: x_{t-1} is x0 itself", _chains_case(replace(_CHAINS, t_at="first", seed=2))),
+    PublicCase("posterior_moments_mc", "an image-shaped data point", _chains_case(replace(_CHAINS, D=(1, 2, 2), T=3, t_at="last", seed=3))),
+    PublicCase("posterior_moments_mc", "float32 data", _chains_case(replace(_CHAINS, T=3, t_at="last", dtype="float32", seed=4))),
+])
+
+
+@SUITE.property("posterior_mc", 1.5, function="posterior_moments_mc", max_examples=15, c=chains)
+def posterior_mc_matches(student, c):
+    """posterior_moments_mc runs the forward chains step by step (Ho et al. Eq. (2)) and fits x_{t-1} on x_t by least
+    squares per coordinate, residual variance divided by N; at t = 0, x_{t-1} is x0"""
+    _moments(student, c)
+
+
+# -- loss_weight (2) ----------------------------------------------------------------------------------
+def _weight(student, beta, t, variance):
+    got = student("eps_loss_weight", beta=beta, t=t, variance=variance)
+    assert_close(got, ref.eps_loss_weight(beta, t, variance), f"eps_loss_weight(variance={variance!r}) at t={t.tolist()}",
+                 dtype=F64, tol=FLOAT64, hint="a schedule quantity: compute it in float64 from the float64 beta")
+
+
+SUITE.public("loss_weight", 0.5, [
+    PublicCase("eps_loss_weight", "beta = [0.1, 0.2, 0.5] at t = [2, 1], variance = 'small'",
+               dict(beta=torch.tensor([0.1, 0.2, 0.5], dtype=F64), t=torch.tensor([2, 1]), variance="small"), tol=FLOAT64_EXACT),
+    PublicCase("eps_loss_weight", "the same, variance = 'large'",
+               dict(beta=torch.tensor([0.1, 0.2, 0.5], dtype=F64), t=torch.tensor([2, 1]), variance="large"), tol=FLOAT64_EXACT),
+    PublicCase("eps_loss_weight", "a 1000-step linear schedule at t = 1, 500, 999",
+               dict(beta=schedules.linear_beta_schedule(1000), t=torch.tensor([1, 500, 999]), variance="small"),
+               tol=FLOAT64_EXACT),
+])
+
+
+@dataclass(frozen=True)
+class Indices:
+    """B step indices in [1, T) of a T-step schedule ("first": t[0] = 1, "last": t[0] = T - 1, else random); index 0
+    is outside eps_loss_weight's contract. No data: the weight is a schedule quantity (float64, shape (B,))."""
+
+    B: int
+    T: int
+    schedule: str
+    t_at: str
+    seed: int
+
+    def tensors(self):
+        g = rng(self.seed)
+        beta = (schedules.linear_beta_schedule(self.T) if self.schedule == "linear"
+                else schedules.cosine_beta_schedule(self.T))
+        t = torch.from_numpy(g.integers(1, self.T, size=self.B)).to(torch.int64)
+        if self.t_at in ("first", "last"):
+            t[0] = 1 if self.t_at == "first" else self.T - 1
+        return beta, t
+
+
+_INDICES = Indices(B=3, T=10, schedule="linear", t_at="random", seed=0)
+indices = edged(st.builds(Indices, B=st.integers(1, 4), T=st.integers(2, 1000), schedule=st.sampled_from(["linear", "cosine"]),
+                          t_at=st.sampled_from(["random", "first", "last"]), seed=st.integers(0, 2**16)),
+                _INDICES, replace(_INDICES, t_at="first"), replace(_INDICES, t_at="last"), replace(_INDICES, B=1),
+                replace(_INDICES, T=2), replace(_INDICES, T=1000, t_at="first"), replace(_INDICES, schedule="cosine"),
+                replace(_INDICES, T=1000, schedule="cosine", t_at="first"))
+
+
+@SUITE.property("loss_weight", 1.5, function="eps_loss_weight", c=indices, variance=choice("small", "large"))
+def loss_weight_matches(student, c, variance):
+    """eps_loss_weight is the weight lambda_t of Ho et al. Eq. (12) for sigma_t^2 = the posterior variance ('small')
+    or beta_t ('large'), at indices t >= 1"""
+    _weight(student, *c.tensors(), variance)
+
+
+# -- written questions (graded by hand; the rubrics are in the master notebook) -------------------------
+SUITE.manual("posterior_derivation", 4, "Derivation of q(x_{t-1} | x_t, x_0), Ho et al. Eq. (6)-(7)")
+SUITE.manual("eps_mean_derivation", 2, "Derivation of the noise-prediction mean, Ho et al. Eq. (11)")
+SUITE.manual("bound_derivation", 2, "Derivation of the variational bound and its KL decomposition, Ho et al. Eq. (3)-(5)")
+SUITE.manual("loss_weight_derivation", 3, "From the KL term to the weighted noise loss, Ho et al. Eq. (8)-(12), and L_simple")
+SUITE.manual("reverse_trajectory", 1, "Interpretation: the reverse trajectory")
+SUITE.manual("small_vs_large", 1, "Interpretation: the two reverse variances")
+SUITE.manual("linear_vs_cosine", 1, "Interpretation: linear against cosine schedule")
+SUITE.manual("number_of_steps", 1, "Interpretation: the number of steps")
+SUITE.manual("bits_per_dim", 1, "Interpretation: why the bound exceeds 8 bits/dim")
+SUITE.manual("bound_terms", 1, "Interpretation: the terms of the bound")
+SUITE.manual("ddpm_vs_langevin", 1, "Interpretation: DDPM against annealed Langevin dynamics")
+
+
+SUITE.arrange([
+    "schedules", "q_sample", "posterior_derivation", "q_posterior", "posterior_mc", "predict_x0",
+    "eps_mean_derivation", "ddpm_step", "bound_derivation", "normal_kl", "loss_weight_derivation",
+    "loss_weight", "l_simple", "ddpm_sample", "reverse_trajectory", "small_vs_large", "vlb_bpd",
+    "linear_vs_cosine", "number_of_steps", "bits_per_dim", "bound_terms", "ddpm_vs_langevin"])

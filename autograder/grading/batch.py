@@ -27,7 +27,7 @@ from ..boundary.process import kill_tree, sweep
 from ..reports.report import write_reports
 from .cache import ResultCache
 from .result import Flag, Result
-from .submission import find_submissions, submission_name
+from .submission import named_submissions
 
 MAX_TRIES = 3
 GRACE = 60.0  # seconds a worker gets beyond the submission limit before it is killed
@@ -165,23 +165,36 @@ class Runner:
         return partial
 
 
+def _score_sheet(path: Path, assignment, names: list):
+    """The checked score sheet (`written.sheet.Scores`); ScoreSheetError or RubricError before anything runs."""
+    from ..written.rubric import written_questions
+    from ..written.sheet import read_scores
+
+    return read_scores(path, questions=written_questions(assignment), submissions=names)
+
+
 def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int = 1, timeout: float | None = None,
                  cell_timeout: float | None = None, call_timeout: float | None = None,
-                 progress: bool = True, cache: bool = True) -> list[Result]:
+                 progress: bool = True, cache: bool = True, manual: Path | None = None) -> list[Result]:
     """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results.
 
     `timeout`, `cell_timeout` and `call_timeout` override grading_config/<id>.toml (seconds per
     submission, per notebook cell, per call of a student's function). With `cache`, results of
     unchanged submissions are reused from `out/.cache`; without it every submission is graded afresh
     (and the cache refreshed).
+
+    `manual`: a filled score sheet of `diffcourse written` (`autograder.written.sheet`). It is read and
+    checked against the rubrics and the submissions' names before anything is graded or written (a bad sheet
+    or rubric raises `written.WrittenError` and leaves `out` as it was), and merged into the results (cached
+    ones included) when the reports are written; the returned results carry the written points.
     """
     a = course.get(assignment)
     limit = timeout if timeout is not None else a.config.limits.submission
-    paths = find_submissions(Path(submissions))
+    named = named_submissions(Path(submissions))
+    names, paths = [n for n, _ in named], [p for _, p in named]
+    scores = None if manual is None else _score_sheet(manual, a, names)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    stems = [submission_name(p) for p in paths]
-    names = [stem if stems.count(stem) == 1 else p.name for stem, p in zip(stems, paths)]  # a.zip and a.ipynb
     store = ResultCache(out / ".cache", a, {"submission": limit, "cell": cell_timeout, "call": call_timeout})
     keys = {name: store.key(path, name) for path, name in zip(paths, names)}
     results = {}
@@ -217,5 +230,7 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     ordered = [results[n] for n in names if n in results]
-    write_reports(ordered, out, a.config.hidden_visibility)
+    if scores is not None:
+        ordered = scores.apply(ordered)
+    write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None)
     return ordered

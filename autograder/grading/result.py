@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
@@ -46,16 +46,42 @@ class CheckResult:
 
 
 @dataclass
+class ItemScore:
+    """A TA's points for one rubric item of a written answer (`points` None: not entered)."""
+
+    item: str
+    description: str
+    max_points: float
+    points: float | None = None
+    comment: str = ""
+
+
+@dataclass
 class QuestionResult:
     name: str
     manual: bool
     possible: float
     prompt: str = ""
     checks: list = field(default_factory=list)
+    items: list = field(default_factory=list)  # ItemScore per rubric item of a written question a TA graded
+    graded: bool = False  # a written question: the TA's points were merged (`diffcourse grade --manual`)
 
     @property
     def points(self) -> float:
-        return math.fsum(c.points for c in self.checks)
+        """The checks' points; for a written question, the sum of its rubric items' points (0 until graded)."""
+        return math.fsum([c.points for c in self.checks] + [i.points for i in self.items if i.points is not None])
+
+    @classmethod
+    def from_json(cls, data: dict) -> "QuestionResult":
+        """Tolerant of JSON written before a field existed (it gets its default) and of fields it does not know."""
+        data = _known(cls, data)
+        return cls(**{**data, "checks": [CheckResult(**_known(CheckResult, c)) for c in data.get("checks", [])],
+                      "items": [ItemScore(**_known(ItemScore, i)) for i in data.get("items", [])]})
+
+
+def _known(cls, data: dict) -> dict:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
 
 
 @dataclass
@@ -86,12 +112,29 @@ class Result:
     def auto_questions(self) -> list:
         return [q for q in self.questions if not q.manual]
 
+    def manual_questions(self) -> list:
+        return [q for q in self.questions if q.manual]
+
+    def counted_questions(self) -> list:
+        """What `total` and `possible` cover: the automatic questions and the written ones a TA graded."""
+        return [q for q in self.questions if not q.manual or q.graded]
+
     @property
     def total(self) -> float:
-        return math.fsum(q.points for q in self.auto_questions())
+        """Points earned: automatic, plus written points once a TA's score sheet was merged."""
+        return math.fsum(q.points for q in self.counted_questions())
 
     @property
     def possible(self) -> float:
+        """What `total` is out of: the automatic points, plus the maximum of every written question graded."""
+        return math.fsum(q.possible for q in self.counted_questions())
+
+    @property
+    def auto_total(self) -> float:
+        return math.fsum(q.points for q in self.auto_questions())
+
+    @property
+    def auto_possible(self) -> float:
         return math.fsum(q.possible for q in self.auto_questions())
 
     @property
@@ -119,9 +162,10 @@ class Result:
 
     @classmethod
     def from_json(cls, data: dict) -> "Result":
-        data = {k: v for k, v in data.items() if k not in ("total", "possible", "status")}
-        questions = [QuestionResult(**{**q, "checks": [CheckResult(**c) for c in q["checks"]]}) for q in data["questions"]]
-        return cls(**{**data, "questions": questions})
+        """The result `to_json` wrote, also from an older or newer version of it (missing fields get their
+        defaults, unknown ones are dropped); KeyError when it has no assignment, submission or questions."""
+        data = _known(cls, data)
+        return cls(**{**data, "questions": [QuestionResult.from_json(q) for q in data["questions"]]})
 
     @classmethod
     def read(cls, path) -> "Result | None":

@@ -27,6 +27,15 @@ def submission_name(path: Path) -> str:
     return Path(path).stem
 
 
+def named_submissions(folder: Path) -> list[tuple[str, Path]]:
+    """`(name, path)` for every submission in `folder`, sorted by file name. A name is the file's stem, or its
+    whole file name where two files share a stem (`a.zip` and `a.ipynb`): the names grades.csv, results/ and
+    the written-work score sheet use."""
+    paths = find_submissions(folder)
+    stems = [submission_name(p) for p in paths]
+    return [(stem if stems.count(stem) == 1 else p.name, p) for stem, p in zip(stems, paths)]
+
+
 def hidden_entry(name: str) -> bool:
     """Checkpoints, macOS resource forks and other hidden entries of a zip."""
     parts = PurePosixPath(name).parts

@@ -11,27 +11,47 @@ def _fmt(points: float) -> str:
     return f"{points:g}"
 
 
-def write_grades_csv(results: list, path: Path) -> None:
+def _columns(results: list, written: bool) -> list:
+    """The question columns: the automatic questions, then (with `written`) the written ones."""
+    return [q.name for q in results[0].questions if written or not q.manual]
+
+
+def _cell(result, name: str) -> str:
+    """A question's points; empty for a written question not graded yet."""
+    q = next((q for q in result.questions if q.name == name), None)
+    if q is None:
+        return _fmt(0.0)
+    return "" if q.manual and not q.graded else _fmt(q.points)
+
+
+def write_grades_csv(results: list, path: Path, written: bool = False) -> None:
     """One row per submission: submission, one column per question (points earned), total, possible, status,
-    and why the submission was flagged for a TA's review (`flagged_because`, empty when it was not)."""
+    and why the submission was flagged for a TA's review (`flagged_because`, empty when it was not).
+
+    With `written` (a score sheet was merged) the written questions get columns too, empty where not graded
+    yet; `total` counts the written points graded and `possible` what `total` is out of (the automatic points
+    plus the maxima of the written questions graded: `Result.possible`)."""
     if not results:
         path.write_text("submission,total,possible,status,flagged_because\n")
         return
-    names = [q.name for q in results[0].auto_questions()]
+    names = _columns(results, written)
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["submission", *names, "total", "possible", "status", "flagged_because"])
         for r in sorted(results, key=lambda r: r.submission):
-            points = r.points_by_question()
-            writer.writerow([r.submission, *(_fmt(points.get(n, 0.0)) for n in names), _fmt(r.total),
+            writer.writerow([r.submission, *(_cell(r, n) for n in names), _fmt(r.total),
                              _fmt(r.possible), r.status, "; ".join(r.integrity)])
 
 
 def gradescope(result, hidden_visibility: str = "after_published") -> dict:
-    """Gradescope's results.json: one test per check; hidden checks get `hidden_visibility`. Why a submission
-    was flagged goes into `extra_data`, which Gradescope keeps for the staff and does not show the student."""
+    """Gradescope's results.json: one test per check; hidden checks get `hidden_visibility`; a written question
+    a TA graded is one visible test listing its rubric items, points and comments. Why a submission was
+    flagged goes into `extra_data`, which Gradescope keeps for the staff and does not show the student."""
     tests = []
-    for q in result.auto_questions():
+    for q in result.questions:
+        if q.manual and q.graded:
+            tests.append({"name": f"{q.name}: written answer (graded by hand)", "score": q.points,
+                          "max_score": q.possible, "visibility": "visible", "output": "\n".join(_item_lines(q))})
         for c in q.checks:
             tests.append({
                 "name": f"{q.name}: {c.description}",
@@ -51,18 +71,31 @@ def gradescope(result, hidden_visibility: str = "after_published") -> dict:
     }
 
 
+def _item_lines(q) -> list:
+    """A graded written question's rubric items: points, what earns them, the TA's comment."""
+    lines = []
+    for i in q.items:
+        lines.append(f"{_fmt(i.points or 0.0)} / {_fmt(i.max_points)}  {i.item}: {i.description}")
+        if i.comment:
+            lines.extend("      " + line for line in f"TA: {i.comment}".splitlines())
+    return lines
+
+
 def feedback_text(result) -> str:
-    """Readable feedback: per question the points, each check's verdict, the smallest failing input."""
+    """Readable feedback: per question the points, each check's verdict, the smallest failing input; per
+    written question its rubric items and the TA's comments, or that it is still to be graded."""
     lines = [f"{result.assignment} - {result.submission}",
-             f"Automatically graded: {_fmt(result.total)} / {_fmt(result.possible)} points   (status: {result.status})",
-             ""]
+             f"Automatically graded: {_fmt(result.auto_total)} / {_fmt(result.auto_possible)} points   "
+             f"(status: {result.status})"]
+    lines += _written_summary(result)
+    lines.append("")
     for note in result.notes:
         lines.append(f"! {note}")
     if result.notes:
         lines.append("")
     for q in result.questions:
         if q.manual:
-            lines.append(f"[{q.name}] graded by hand ({_fmt(q.possible)} points): {q.prompt}")
+            lines += _written_feedback(q)
             lines.append("")
             continue
         lines.append(f"[{q.name}] {_fmt(q.points)} / {_fmt(q.possible)}")
@@ -76,26 +109,53 @@ def feedback_text(result) -> str:
     return "\n".join(lines)
 
 
-def write_reports(results: list, out: Path, hidden_visibility: str = "after_published") -> None:
+def _written_summary(result) -> list:
+    manual = result.manual_questions()
+    if not manual:
+        return []
+    graded = [q for q in manual if q.graded]
+    pending = [q for q in manual if not q.graded]
+    lines = []
+    if graded:
+        lines.append(f"Written, graded by hand: {_fmt(sum(q.points for q in graded))} / "
+                     f"{_fmt(sum(q.possible for q in graded))} points")
+    if pending:
+        lines.append(f"Written, pending (graded by hand later): {_fmt(sum(q.possible for q in pending))} points "
+                     f"({', '.join(q.name for q in pending)})")
+    lines.append(f"Total so far: {_fmt(result.total)} / {_fmt(result.possible)} points")
+    return lines
+
+
+def _written_feedback(q) -> list:
+    if not q.graded:
+        unit = "point" if q.possible == 1 else "points"
+        return [f"[{q.name}] written answer, {_fmt(q.possible)} {unit}: pending, graded by hand ({q.prompt})"]
+    return [f"[{q.name}] {_fmt(q.points)} / {_fmt(q.possible)}  written answer, graded by hand",
+            *("  " + line for line in _item_lines(q))]
+
+
+def write_reports(results: list, out: Path, hidden_visibility: str = "after_published", written: bool = False) -> None:
+    """grades.csv, results/<submission>.json (Gradescope) and feedback/<submission>.txt under `out`. `written`:
+    a score sheet was merged into `results` (grades.csv then has the written questions' columns)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(exist_ok=True)
     (out / "feedback").mkdir(exist_ok=True)
-    write_grades_csv(results, out / "grades.csv")
+    write_grades_csv(results, out / "grades.csv", written)
     for r in results:
         (out / "results" / f"{r.submission}.json").write_text(json.dumps(gradescope(r, hidden_visibility), indent=1))
         (out / "feedback" / f"{r.submission}.txt").write_text(feedback_text(r))
 
 
-def table(results: list) -> str:
-    """The grade table as aligned text for the terminal."""
+def table(results: list, written: bool = False) -> str:
+    """The grade table as aligned text for the terminal (with `written`, the written questions' columns: `-`
+    where not graded yet)."""
     if not results:
         return "(no submissions)"
-    names = [q.name for q in results[0].auto_questions()]
+    names = _columns(results, written)
     header = ["submission", *names, "total", "status"]
     rows = [header]
     for r in sorted(results, key=lambda r: r.submission):
-        pts = r.points_by_question()
-        rows.append([r.submission, *(_fmt(pts.get(n, 0.0)) for n in names), f"{_fmt(r.total)}/{_fmt(r.possible)}",
+        rows.append([r.submission, *(_cell(r, n) or "-" for n in names), f"{_fmt(r.total)}/{_fmt(r.possible)}",
                      r.status])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

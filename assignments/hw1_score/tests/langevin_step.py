@@ -1,0 +1,170 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "langevin_step"
+points = 3
+
+@test_case(points=None, hidden=False)
+def test_langevin_step(langevin_step):
+    """The public cases of langevin_step: the grader runs exactly these (and hidden ones besides)."""
+    import math
+    import torch
+    MATCH_RTOL, MATCH_ATOL = (1e-05, 1e-07)
+
+    def compare_output(what, got, want, dtype, rtol, atol, broadcast=None):
+        """None when `got` is a tensor of dtype `dtype` and `want`'s shape (or, with `broadcast` a shape, one that
+        broadcasts to it as `want` does) whose entries are within atol + rtol * |want| of `want` (float64); else
+        what is wrong."""
+        import torch
+        if not isinstance(got, torch.Tensor):
+            hint = ': replace the `...` with your code' if got is None or got is Ellipsis else ''
+            return f'{what}: expected a torch tensor, got {type(got).__name__}{hint}'
+        if dtype is not None and str(got.dtype).replace('torch.', '') != dtype:
+            return f"{what}: returned dtype {str(got.dtype).replace('torch.', '')}, expected {dtype} (results keep the dtype of the data they are given)"
+        g = got.detach().to(torch.float64).cpu()
+        if broadcast:
+            try:
+                g, want = (torch.broadcast_to(g, broadcast), torch.broadcast_to(want, broadcast))
+            except RuntimeError:
+                return f'{what}: shape {tuple(got.shape)} does not broadcast to {tuple(broadcast)}'
+        elif g.shape != want.shape:
+            return f'{what}: expected shape {tuple(want.shape)}, got {tuple(got.shape)}'
+        if not torch.isfinite(g).all():
+            return f'{what}: the result contains nan or inf where the expected value is finite'
+        err = (g - want).abs()
+        ratio = err / (atol + rtol * want.abs())
+        if want.numel() and ratio.max() > 1:
+            flat = int(ratio.argmax())
+            idx = tuple((int(i) for i in torch.unravel_index(torch.tensor(flat), want.shape))) if want.dim() else ()
+            return f'{what}: wrong value at index {idx}: got {g[idx].item():.8g}, expected {want[idx].item():.8g} (error {err[idx].item():.3g}, allowed {atol:.0e} + {rtol:.0e} x |expected|)'
+        return None
+
+    def close_to(got, want):
+        """Whether `got` is the same answer as a known mistake's `want`: same dtype, shapes that broadcast together
+        to the same size, entries within the match bound (nan matches nan)."""
+        import torch
+        if not (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)) or got.dtype != want.dtype:
+            return False
+        try:
+            g, w = torch.broadcast_tensors(got.detach().to(torch.float64).cpu(), want.to(torch.float64))
+        except RuntimeError:
+            return False
+        if g.numel() != max(got.numel(), want.numel()):
+            return False
+        same = torch.isnan(g) & torch.isnan(w) | torch.isinf(g) & (g == w)
+        err = torch.where(same, torch.zeros_like(g), (g - w).abs())
+        return bool((err <= MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0)).all())
+
+    def judge(what, outputs, answer_outputs, dtypes, rtol, atol, broadcast):
+        """The first thing wrong with a function's outputs (a tensor or a tuple), or None."""
+        got = outputs if isinstance(outputs, tuple) else (outputs,)
+        if len(answer_outputs) > 1 and (not isinstance(outputs, tuple)):
+            return f'{what}: expected a tuple of {len(answer_outputs)} tensors, got {type(outputs).__name__}'
+        if len(got) != len(answer_outputs):
+            return f'{what}: expected {len(answer_outputs)} output(s), got {len(got)}'
+        for i, (g, w, d) in enumerate(zip(got, answer_outputs, dtypes)):
+            name = what if len(got) == 1 else f'{what}, output {i}'
+            target = tuple(answer_outputs[0].shape) if i in broadcast else None
+            problem = compare_output(name, g, w, d, rtol, atol, target)
+            if problem:
+                return problem
+        return None
+
+    def judge_loss(what, value, grads, answer_value, answer_grads, dtype, rtol, atol):
+        """The first thing wrong with a loss's value or its gradients (parameter name -> tensor or None), or None."""
+        import torch
+        if not isinstance(value, torch.Tensor):
+            return f'{what}: expected a scalar tensor, got {type(value).__name__}'
+        if value.numel() != 1:
+            return f'{what}: expected a scalar (0-d tensor), got shape {tuple(value.shape)}'
+        problem = compare_output(what, value.reshape(()), answer_value.reshape(()), dtype, rtol, atol)
+        if problem:
+            return problem
+        if grads is None:
+            return f"{what}: the loss is not differentiable with respect to the model's parameters (no .item(), no torch.no_grad(), no .detach()); training with it would not update the model"
+        for name, want in answer_grads.items():
+            if grads.get(name) is None:
+                return f"{what}: the loss does not depend on the model's parameter {name} (is the model called on the right inputs?)"
+            problem = compare_output(f"{what}: gradient with respect to the model's parameter {name}", grads[name], want, None, rtol, atol + rtol * float(want.abs().max()))
+            if problem:
+                return problem
+        return None
+
+    def describe(inputs):
+        """The inputs in one line: small tensors by value, larger ones by shape and dtype."""
+        import torch
+        parts = []
+        for k, v in inputs.items():
+            if isinstance(v, torch.Tensor):
+                dtype = str(v.dtype).replace('torch.', '')
+                parts.append(f'{k}={v.tolist()}' if v.numel() <= 4 else f'{k}: {dtype} of shape {tuple(v.shape)}')
+            elif isinstance(v, torch.nn.Module):
+                parts.append(f'{k}: a test model')
+            else:
+                parts.append(f'{k}={v!r}')
+        return ', '.join(parts)
+
+    def run_case(fn, name, number, case, name_known=True):
+        """Run one rendered case on the student's function `fn`; raise AssertionError with what is wrong."""
+        import torch
+        inputs = case['inputs']
+        before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+        what = f"{name} (public case {number}: {case['what']})"
+        loss = case.get('loss')
+        if loss:
+            params = dict(inputs[loss].named_parameters())
+            for p in params.values():
+                p.requires_grad_(True)
+        try:
+            got = fn(**inputs)
+            grads = None
+            if loss and isinstance(got, torch.Tensor) and got.requires_grad and (got.numel() == 1):
+                values = torch.autograd.grad(got.sum(), list(params.values()), allow_unused=True)
+                grads = dict(zip(params, values))
+        finally:
+            if loss:
+                for p in params.values():
+                    p.requires_grad_(False)
+        for k, v in before.items():
+            if not torch.equal(v, inputs[k]):
+                raise AssertionError(f'{what}: changed its input {k} in place; the caller still needs it: compute a new tensor (x = x + ..., not x += ... or x.mul_(...))')
+        if loss:
+            problem = judge_loss(what, got, grads, case['outputs'][0], case['grads'], case['dtypes'][0], *case['tol'])
+        else:
+            problem = judge(what, got, case['outputs'], case['dtypes'], *case['tol'], case.get('broadcast', ()))
+        if problem:
+            got_outputs = got if isinstance(got, tuple) else (got,)
+            if loss and grads is not None:
+                got_outputs = (got, *[grads.get(n) for n in case['grads']])
+            known = [(mistake, message) for mistake, message, outputs in case.get('known', ()) if len(outputs) == len(got_outputs) and all((close_to(g, w) for g, w in zip(got_outputs, outputs)))]
+            if name_known and len(known) == 1:
+                problem += f"\nThis is a known mistake ({known[0][0].replace('_', ' ')}): {known[0][1]}"
+            raise AssertionError(f'{problem}\n    inputs: {describe(inputs)}')
+
+    def run_cases(functions, cases, depends):
+        """Run every case; when one fails and a function it may call (`depends`: the cases of those functions) fails
+        its own cases, say so instead of naming a known mistake: the grader checks each function with correct
+        versions of the functions it calls, so the mistake may well be in the one it calls."""
+        for number, (name, case) in enumerate(cases, 1):
+            try:
+                run_case(functions[name], name, number, case)
+            except AssertionError:
+                broken = None
+                for other, other_case in depends:
+                    try:
+                        run_case(functions[other], other, 0, other_case, name_known=False)
+                    except Exception:
+                        broken = other
+                        break
+                if broken is None:
+                    raise
+                try:
+                    run_case(functions[name], name, number, case, name_known=False)
+                except AssertionError as err:
+                    raise AssertionError(f'{err}\nNote: {name} may call {broken}, which fails its own public check; the grader checks {name} with a correct {broken}, so fix {broken} first.') from None
+    functions = {'langevin_step': langevin_step}
+    cases = [('langevin_step', dict(what='step_size = 0.125', inputs={'x': torch.tensor([[0.0, 0.0]], dtype=torch.float64), 'score': torch.tensor([[1.0, -1.0]], dtype=torch.float64), 'step_size': 0.125, 'noise': torch.tensor([[1.0, 1.0]], dtype=torch.float64)}, outputs=[torch.tensor([[0.625, 0.375]], dtype=torch.float64)], dtypes=['float64'], tol=(1e-06, 1e-08), known=[('langevin_no_factor2', 'the noise is scaled by sqrt(step_size); with a drift of step_size times the score, Langevin dynamics needs noise sqrt(2 step_size) z to sample from p.', (torch.tensor([[0.4785533905932738, 0.2285533905932738]], dtype=torch.float64),)), ('langevin_noise_times_step', 'the noise is scaled by 2 step_size instead of its square root sqrt(2 step_size).', (torch.tensor([[0.375, 0.125]], dtype=torch.float64),))])), ('langevin_step', dict(what='float32 points in 3 dimensions, step_size = 0.01', inputs={'x': torch.tensor([[-0.8028369545936584, 0.2428499013185501, -1.6563454866409302], [0.6561048626899719, 1.1434530019760132, -0.4526109993457794]], dtype=torch.float32), 'score': torch.tensor([[-1.1033384799957275, -0.7250246405601501, -0.7818052768707275], [0.26697584986686707, -0.2485807240009308, 0.12648305296897888]], dtype=torch.float32), 'step_size': 0.01, 'noise': torch.tensor([[0.0341927669942379, 1.3597475290298462, 1.224721074104309], [-0.5103070735931396, -0.2979695200920105, -0.5273842215538025]], dtype=torch.float32)}, outputs=[torch.tensor([[-0.8090347519117843, 0.4278969946086798, -1.4909618240973916], [0.5866063027436063, 1.0988279410872115, -0.5259295606863861]], dtype=torch.float64)], dtypes=['float32'], tol=(0.0001, 1e-05), known=[('langevin_no_factor2', 'the noise is scaled by sqrt(step_size); with a drift of step_size times the score, Langevin dynamics needs noise sqrt(2 step_size) z to sample from p.', (torch.tensor([[-0.8104510307312012, 0.37157440185546875, -1.541691541671753], [0.6077439188957214, 1.1111702919006348, -0.504084587097168]], dtype=torch.float32),)), ('langevin_noise_times_step', 'the noise is scaled by 2 step_size instead of its square root sqrt(2 step_size).', (torch.tensor([[-0.8131864666938782, 0.2627946138381958, -1.6396691799163818], [0.6485684514045715, 1.1350078582763672, -0.46189385652542114]], dtype=torch.float32),))]))]
+    depends = []
+    run_cases(functions, cases, depends)
+
