@@ -10,6 +10,7 @@ import pytest
 import torch
 from mutation import catches
 
+import course_core.ddim as ddim
 import course_core.ddpm as ddpm
 import course_core.gmm as gmm
 import course_core.schedules as schedules
@@ -182,7 +183,7 @@ def test_hw1_functions_keep_dtype(dtype):
 
 
 STOCHASTIC = [ddpm.q_sample, ddpm.ddpm_step, ddpm.l_simple, ddpm.ddpm_sample, ddpm.vlb_bits_per_dim,
-              ddpm.p_sample_loop, ddpm.posterior_moments_mc, score.dsm_loss, score.dsm_esm_gap, score.langevin_step,
+              ddpm.p_sample_loop, ddpm.posterior_moments_mc, ddim.ddim_step, ddim.ddim_sample, score.dsm_loss, score.dsm_esm_gap, score.langevin_step,
               score.langevin_chain_variance, score.annealed_langevin, gmm.GaussianMixture.sample, toy.sample_mixture,
               toy.train, toy.TimeMLP.__init__]
 
@@ -208,6 +209,9 @@ CALLS = {
     "vlb_bits_per_dim": lambda g: ddpm.vlb_bits_per_dim(_eps_model, toy.quantize(_x(g, 2, 2)), BETA, _x(g, 100, 2, 2)),
     "p_sample_loop": lambda g: ddpm.p_sample_loop(_eps_model, (4, 2), BETA, generator=g),
     "dsm_loss": lambda g: score.dsm_loss(lambda y, s: -y, _x(g, 4, 2), torch.ones(4, dtype=torch.float64), _x(g, 4, 2)),
+    "ddim_step": lambda g: ddim.ddim_step(_x(g, 3, 2), T0, (T0 - 7).clamp(min=-1), _x(g, 3, 2), ALPHA_BAR, 0.5, _x(g, 3, 2)),
+    "ddim_sample": lambda g: ddim.ddim_sample(_eps_model, _x(g, 4, 2), ALPHA_BAR, ddim.ddim_timesteps(100, 5), 1.0,
+                                              _x(g, 5, 4, 2)),
     "posterior_moments_mc": lambda g: ddpm.posterior_moments_mc(_x(g, 2), 3, BETA, _x(g, 4, 6, 2)),
     "dsm_esm_gap": lambda g: score.dsm_esm_gap(lambda y, s: -y, _x(g, 4, 2), torch.ones(4, dtype=torch.float64), _x(g, 4, 2),
                                                lambda y, s: -0.5 * y),
@@ -312,6 +316,11 @@ def _dsm_esm_gap_own_noise(score_model, x0, sigma, noise, true_score):
     return _DSM_ESM_GAP(score_model, x0, sigma, torch.randn_like(x0), true_score)
 
 
+def _ddim_step_own_noise(x_t, t, t_prev, eps_pred, alpha_bar, eta, noise):
+    """Mutant: ddim_step draws its own noise (reached by ddim_sample too)."""
+    return _DDIM_STEP(x_t, t, t_prev, eps_pred, alpha_bar, eta, torch.randn_like(noise))
+
+
 def _posterior_moments_mc_own_noise(x0, t, beta, noise):
     """Mutant: the chains draw their own noise."""
     return _POSTERIOR_MOMENTS_MC(x0, t, beta, torch.randn_like(noise))
@@ -353,7 +362,7 @@ def _train_randint_global(model, loss_fn, data, *, steps, batch_size, lr, genera
 
 
 _DDPM_STEP, _DSM_LOSS, _DSM_ESM_GAP = ddpm.ddpm_step, score.dsm_loss, score.dsm_esm_gap
-_POSTERIOR_MOMENTS_MC = ddpm.posterior_moments_mc
+_POSTERIOR_MOMENTS_MC, _DDIM_STEP = ddpm.posterior_moments_mc, ddim.ddim_step
 GLOBAL_RNG_MUTANTS = [  # (the calls that must catch it, where it is patched, the name, the mutant)
     (["GaussianMixture.sample"], gmm.GaussianMixture, "sample", _gmm_sample_z_global),
     (["GaussianMixture.sample"], gmm.GaussianMixture, "sample", _gmm_sample_labels_global),
@@ -365,6 +374,7 @@ GLOBAL_RNG_MUTANTS = [  # (the calls that must catch it, where it is patched, th
     (["dsm_loss"], score, "dsm_loss", _dsm_loss_own_noise),
     (["dsm_esm_gap"], score, "dsm_esm_gap", _dsm_esm_gap_own_noise),
     (["posterior_moments_mc"], ddpm, "posterior_moments_mc", _posterior_moments_mc_own_noise),
+    (["ddim_step", "ddim_sample"], ddim, "ddim_step", _ddim_step_own_noise),
     (["langevin_step", "annealed_langevin", "langevin_chain_variance"], score, "langevin_step", _langevin_step_own_noise),
     (["annealed_langevin"], score, "annealed_langevin", _annealed_langevin_random_noise_index),
     (["TimeMLP.__init__", "train"], toy, "TimeMLP", _TimeMLPDefaultInit),
