@@ -13,6 +13,7 @@ from mutation import catches
 import course_core.ddim as ddim
 import course_core.ddpm as ddpm
 import course_core.gmm as gmm
+import course_core.guidance as guidance
 import course_core.schedules as schedules
 import course_core.score as score
 import course_core.toy as toy
@@ -183,7 +184,8 @@ def test_hw1_functions_keep_dtype(dtype):
 
 
 STOCHASTIC = [ddpm.q_sample, ddpm.ddpm_step, ddpm.l_simple, ddpm.ddpm_sample, ddpm.vlb_bits_per_dim,
-              ddpm.p_sample_loop, ddpm.posterior_moments_mc, ddim.ddim_step, ddim.ddim_sample, score.dsm_loss, score.dsm_esm_gap, score.langevin_step,
+              ddpm.p_sample_loop, ddpm.posterior_moments_mc, ddim.ddim_step, ddim.ddim_sample,
+              guidance.cfg_ddim_sample, score.dsm_loss, score.dsm_esm_gap, score.langevin_step,
               score.langevin_chain_variance, score.annealed_langevin, gmm.GaussianMixture.sample, toy.sample_mixture,
               toy.train, toy.TimeMLP.__init__]
 
@@ -212,6 +214,9 @@ CALLS = {
     "ddim_step": lambda g: ddim.ddim_step(_x(g, 3, 2), T0, (T0 - 7).clamp(min=-1), _x(g, 3, 2), ALPHA_BAR, 0.5, _x(g, 3, 2)),
     "ddim_sample": lambda g: ddim.ddim_sample(_eps_model, _x(g, 4, 2), ALPHA_BAR, ddim.ddim_timesteps(100, 5), 1.0,
                                               _x(g, 5, 4, 2)),
+    "cfg_ddim_sample": lambda g: guidance.cfg_ddim_sample(lambda x, t, y: _eps_model(x, t), _x(g, 4, 2),
+                                                          torch.zeros(4, dtype=torch.int64), 2, 3.0, ALPHA_BAR,
+                                                          ddim.ddim_timesteps(100, 5), 1.0, _x(g, 5, 4, 2)),
     "posterior_moments_mc": lambda g: ddpm.posterior_moments_mc(_x(g, 2), 3, BETA, _x(g, 4, 6, 2)),
     "dsm_esm_gap": lambda g: score.dsm_esm_gap(lambda y, s: -y, _x(g, 4, 2), torch.ones(4, dtype=torch.float64), _x(g, 4, 2),
                                                lambda y, s: -0.5 * y),
@@ -374,7 +379,7 @@ GLOBAL_RNG_MUTANTS = [  # (the calls that must catch it, where it is patched, th
     (["dsm_loss"], score, "dsm_loss", _dsm_loss_own_noise),
     (["dsm_esm_gap"], score, "dsm_esm_gap", _dsm_esm_gap_own_noise),
     (["posterior_moments_mc"], ddpm, "posterior_moments_mc", _posterior_moments_mc_own_noise),
-    (["ddim_step", "ddim_sample"], ddim, "ddim_step", _ddim_step_own_noise),
+    (["ddim_step", "ddim_sample", "cfg_ddim_sample"], ddim, "ddim_step", _ddim_step_own_noise),
     (["langevin_step", "annealed_langevin", "langevin_chain_variance"], score, "langevin_step", _langevin_step_own_noise),
     (["annealed_langevin"], score, "annealed_langevin", _annealed_langevin_random_noise_index),
     (["TimeMLP.__init__", "train"], toy, "TimeMLP", _TimeMLPDefaultInit),
