@@ -45,27 +45,29 @@ def _outputs(value) -> tuple:
     return value if isinstance(value, tuple) else (value,)
 
 
-def _close(got, want, factor: float = 1.0) -> bool:
-    """Same dtype, broadcast-compatible shapes, and equal entries within the match bound (nan matches nan)."""
+def close_to(got, want, factor=1.0):
+    """Whether `got` is the same answer as `want`: same dtype, shapes that broadcast together to the size of the
+    larger, entries within `factor` times the match bound (nan matches nan). Self-contained (torch imported
+    inside): public.py copies it into the notebook's tests, so the notebook matches exactly as the grader does."""
+    import torch
+
     if not (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)) or got.dtype != want.dtype:
         return False
     try:
-        g, w = torch.broadcast_tensors(got.detach().to(torch.float64), want.detach().to(torch.float64))
+        g, w = torch.broadcast_tensors(got.detach().to(torch.float64).cpu(), want.detach().to(torch.float64).cpu())
     except RuntimeError:
         return False
     if g.numel() != max(got.numel(), want.numel()):
         return False  # one output broadcasts to a larger shape than the other has: not the same answer
-    both_nan = torch.isnan(g) & torch.isnan(w)
-    same_inf = torch.isinf(g) & (g == w)
-    err = torch.where(both_nan | same_inf, torch.zeros_like(g), (g - w).abs())
-    bound = factor * (MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0))
-    return bool((err <= bound).all())
+    same = (torch.isnan(g) & torch.isnan(w)) | (torch.isinf(g) & (g == w))
+    err = torch.where(same, torch.zeros_like(g), (g - w).abs())
+    return bool((err <= factor * (MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0))).all())
 
 
 def same_answer(got, want, factor: float = 1.0) -> bool:
     """Whether two answers (a tensor, a tuple of tensors, or a loss) agree output by output."""
     got, want = _outputs(got), _outputs(want)
-    return len(got) == len(want) and all(_close(g, w, factor) for g, w in zip(got, want))
+    return len(got) == len(want) and all(close_to(g, w, factor) for g, w in zip(got, want))
 
 
 @dataclass
@@ -155,9 +157,9 @@ def _loss_answer(fn, kwargs: dict, model_name: str):
 
 def _same_loss(a, b, factor: float = 1.0) -> bool:
     (va, ga), (vb, gb) = a, b
-    if not _close(va, vb, factor) or set(ga) != set(gb):
+    if not close_to(va, vb, factor) or set(ga) != set(gb):
         return False
-    return all(_close(ga[n].to(torch.float64), gb[n].to(torch.float64), factor) for n in ga)
+    return all(close_to(ga[n].to(torch.float64), gb[n].to(torch.float64), factor) for n in ga)
 
 
 EMPTY = Catalog(references={})

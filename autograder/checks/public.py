@@ -29,7 +29,7 @@ import torch
 
 from ..boundary.codec import TestModel
 from . import misconceptions
-from .misconceptions import MATCH_ATOL, MATCH_RTOL
+from .misconceptions import MATCH_ATOL, MATCH_RTOL, close_to
 
 # Public cases use small, well-conditioned numbers. The contract accepts float32 arithmetic inside a function
 # given float64 data (as the hidden checks do), so float64 answers are held to 1e-6; a result that is float64 by
@@ -123,24 +123,6 @@ def compare_output(what, got, want, dtype, rtol, atol, broadcast=None):
         return (f"{what}: wrong value at index {idx}: got {g[idx].item():.8g}, expected {want[idx].item():.8g} "
                 f"(error {err[idx].item():.3g}, allowed {atol:.0e} + {rtol:.0e} x |expected|)")
     return None
-
-
-def close_to(got, want):
-    """Whether `got` is the same answer as a known mistake's `want`: same dtype, shapes that broadcast together
-    to the same size, entries within the match bound (nan matches nan)."""
-    import torch
-
-    if not (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)) or got.dtype != want.dtype:
-        return False
-    try:
-        g, w = torch.broadcast_tensors(got.detach().to(torch.float64).cpu(), want.to(torch.float64))
-    except RuntimeError:
-        return False
-    if g.numel() != max(got.numel(), want.numel()):
-        return False
-    same = (torch.isnan(g) & torch.isnan(w)) | (torch.isinf(g) & (g == w))
-    err = torch.where(same, torch.zeros_like(g), (g - w).abs())
-    return bool((err <= MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0)).all())
 
 
 def judge(what, outputs, answer_outputs, dtypes, rtol, atol, broadcast):

@@ -40,21 +40,22 @@ def test_langevin_chain_variance(langevin_chain_variance, langevin_step):
             return f'{what}: wrong value at index {idx}: got {g[idx].item():.8g}, expected {want[idx].item():.8g} (error {err[idx].item():.3g}, allowed {atol:.0e} + {rtol:.0e} x |expected|)'
         return None
 
-    def close_to(got, want):
-        """Whether `got` is the same answer as a known mistake's `want`: same dtype, shapes that broadcast together
-        to the same size, entries within the match bound (nan matches nan)."""
+    def close_to(got, want, factor=1.0):
+        """Whether `got` is the same answer as `want`: same dtype, shapes that broadcast together to the size of the
+        larger, entries within `factor` times the match bound (nan matches nan). Self-contained (torch imported
+        inside): public.py copies it into the notebook's tests, so the notebook matches exactly as the grader does."""
         import torch
         if not (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)) or got.dtype != want.dtype:
             return False
         try:
-            g, w = torch.broadcast_tensors(got.detach().to(torch.float64).cpu(), want.to(torch.float64))
+            g, w = torch.broadcast_tensors(got.detach().to(torch.float64).cpu(), want.detach().to(torch.float64).cpu())
         except RuntimeError:
             return False
         if g.numel() != max(got.numel(), want.numel()):
             return False
         same = torch.isnan(g) & torch.isnan(w) | torch.isinf(g) & (g == w)
         err = torch.where(same, torch.zeros_like(g), (g - w).abs())
-        return bool((err <= MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0)).all())
+        return bool((err <= factor * (MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0))).all())
 
     def judge(what, outputs, answer_outputs, dtypes, rtol, atol, broadcast):
         """The first thing wrong with a function's outputs (a tensor or a tuple), or None."""
