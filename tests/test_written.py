@@ -216,6 +216,15 @@ def test_answers_are_found_where_otter_put_them_and_the_placeholder_is_no_answer
     assert got == {"derive": ("My derivation.", ""), "interpret": (None, "")}
 
 
+def test_consecutive_questions_leave_each_other_unanswered(questions):
+    """Two written questions in a row: Otter starts the second's prompt cell with the first's END marker, which is
+    not an answer to the second (hw3's four short questions)."""
+    nb = _student()
+    del nb.cells[5:7]  # no section between the two questions ...
+    nb.cells[5].source = f"<!-- END QUESTION -->\n\n<!-- BEGIN QUESTION -->\n\n{INTERPRET_PROMPT}"  # ... as Otter writes it
+    assert _found(find_answers(nb, questions)) == {"derive": (None, ""), "interpret": (None, "")}
+
+
 def _moved(nb):
     nb.cells.append(nb.cells.pop(4))  # the derive answer cell dragged to the end
     return nb

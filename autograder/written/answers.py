@@ -207,7 +207,8 @@ def _place_moved(cells, names: list, answers: dict, used: set) -> None:
 def _added_to_prompt(cell, question) -> Part | None:
     """The lines of the prompt cell that are not the question's own (a student who wrote into it)."""
     own = {line.strip() for text in question.prompt_cells for line in text.splitlines()}
-    lines = [line for line in cell.source.replace(BEGIN, "").splitlines() if line.strip() not in own]
+    # Otter's markers are not the student's: a question right after another starts `<!-- END QUESTION -->`
+    lines = [line for line in cell.source.replace(BEGIN, "").replace(END, "").splitlines() if line.strip() not in own]
     text = "\n".join(lines).replace(PLACEHOLDER, "").strip()
     return Part("markdown", text, dict(cell.get("attachments") or {})) if text else None
 
