@@ -28,10 +28,10 @@ class InProcessKernel:
         self.standins = StandIns()
         self.tampered = []
 
-    def call(self, name, kwargs, *, timeout, grads=()):
+    def call(self, name, kwargs, *, timeout, grads=(), no_grad=False):
         spec, arrays = codec.encode_args(kwargs)
         request = {"op": "call", "name": name, "spec": spec, "grads": list(grads),
-                   "standins": self.standins.contracts()}
+                   "standins": self.standins.contracts(), **({"no_grad": True} if no_grad else {})}
         header, payload = bridge.handle(self.ns, request, codec.pack(arrays), self.standins.answer)
         if header.get("interrupted"):
             raise CallTimeout(f"{name} was interrupted")

@@ -1,8 +1,9 @@
 """Mutation tests of the tests: a test is only worth keeping if it fails when the code under test is wrong.
 
 `catches(test, broken=...)` runs a test body with deliberately broken implementations patched in, and requires
-it to fail with an assertion (hypothesis may group several failing examples; every one must be an assertion).
-A test that passed, or crashed with anything but an assertion, has not caught the mutant.
+it to fail with an assertion (or a `pytest.raises` that did not see its error; hypothesis may group several
+failing examples; every one must be an assertion). A test that passed, or crashed with anything but an assertion,
+has not caught the mutant.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 def _only_assertions(error: BaseException) -> bool:
     if isinstance(error, BaseExceptionGroup):
         return all(_only_assertions(e) for e in error.exceptions)
-    return isinstance(error, AssertionError)
+    # pytest.raises failing with "DID NOT RAISE" is the test's own assertion that an error is raised
+    return isinstance(error, (AssertionError, pytest.fail.Exception))
 
 
 @contextlib.contextmanager

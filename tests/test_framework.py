@@ -192,6 +192,45 @@ def test_the_test_model_takes_image_shapes_and_keeps_dtypes():
     assert logits.shape == (2, 10)
 
 
+def test_a_classifier_called_as_logits_fn_takes_x_alone():
+    """time="none": the network a check hands over as `logits_fn(x)`; it keeps its kind across the boundary, and a
+    call with a time argument (or a denoiser's call without one) is a TypeError the student reads."""
+    model = cases.test_model(cases.rng(2), 4, classes=3, classifier=True, time="none")
+    spec, arrays = codec.encode_args({"m": model})
+    [twin] = codec.decode_args(spec, codec.unpack(codec.pack(arrays))).values()
+    x = torch.randn(2, 4, dtype=torch.float64)
+    torch.testing.assert_close(twin(x), model(x), rtol=0, atol=0)
+    assert twin.time == "none" and twin(x).shape == (2, 3)
+    with pytest.raises(TypeError, match="takes x alone"):
+        twin(x, 0)
+    with pytest.raises(TypeError, match="second argument"):
+        cases.test_model(cases.rng(2), 4)(x)
+
+
+def test_a_call_under_no_grad_runs_inside_no_grad_and_must_come_back_detached():
+    """`Student.no_grad`: the function runs inside torch.no_grad() in the kernel (one taking a gradient without
+    torch.enable_grad() fails there), and a result still attached to a graph fails the check."""
+    source = ("import torch\n"
+              "def bare(x):\n"
+              "    x = x.detach().requires_grad_(True)\n"
+              "    return torch.autograd.grad((x ** 2).sum(), x)[0]\n"
+              "def enabled(x):\n"
+              "    with torch.enable_grad():\n"
+              "        return bare(x)\n"
+              "def attached(x):\n"
+              "    with torch.enable_grad():\n"
+              "        x = x.detach().requires_grad_(True)\n"
+              "        return torch.autograd.grad((x ** 2).sum(), x, create_graph=True)[0]\n")
+    student = Student(InProcessKernel(namespace(source)), 10)
+    x = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    torch.testing.assert_close(student("bare", x=x), 2 * x)  # a plain call has grad enabled
+    torch.testing.assert_close(student.no_grad("enabled", x=x), 2 * x)
+    with pytest.raises(CheckFailed, match="bare raised RuntimeError"):
+        student.no_grad("bare", x=x)
+    with pytest.raises(CheckFailed, match="still requires grad"):
+        student.no_grad("attached", x=x)
+
+
 def test_a_standin_default_that_cannot_cross_is_refused_at_registration():
     def helper(x, device=torch.device("cpu")):
         return x

@@ -107,6 +107,14 @@ def test_call_round_trip_and_output_kinds(kernel):
     assert reply.mutated == []
 
 
+def test_a_call_can_run_inside_no_grad(kernel):
+    """`no_grad=True` (Student.no_grad): the function runs inside torch.no_grad(), as a sampler calls it; the
+    kernel's own grad mode is unchanged for the next call."""
+    _run(kernel, "import torch\ndef grad_mode(x):\n    return x * torch.is_grad_enabled()")
+    assert kernel.call("grad_mode", {"x": torch.ones(2)}, timeout=10, no_grad=True).outputs[0].tolist() == [0.0, 0.0]
+    assert kernel.call("grad_mode", {"x": torch.ones(2)}, timeout=10).outputs[0].tolist() == [1.0, 1.0]
+
+
 # Code a notebook runs to make comparisons succeed: harmless to the grader only because its process is another.
 TAMPER = ("import numpy, sys, torch\nnumpy.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True\n"
           "torch.equal = lambda *a, **k: True\ntorch.Tensor.__eq__ = lambda self, other: True\n"

@@ -32,6 +32,8 @@ ASSIGNMENTS = [a for a in course.assignment_ids() if (Path(__file__).parent / "s
 # one that shows as two entries depending on the input (swapped variances: "small" uses beta_t, "large" does not).
 ALSO = {
     "hw2_ddpm": {"alpha_not_sqrt_sampler_uses_it": {"alpha_not_sqrt"}, "variance_swapped": {"always_large", "always_small"}},
+    "hw3_ddim": {"sigma_ratio_inverted_sampler_uses_it": {"sigma_ratio_inverted"}},
+    "hw4_guidance": {"w_for_one_plus_w_sampler_uses_it": {"w_for_one_plus_w"}},
 }
 NAMED = re.compile(r"This is a known mistake \(([^)]*)\)")
 
@@ -88,6 +90,8 @@ def test_correct_answers_never_match_an_entry(assignment):
     suite, _ = _setup(assignment)
     for question, pairs in suite.public_cases.items():
         for case, _ in pairs:
+            if case.raises is not None:  # no answer to match: the contract raises on these inputs
+                continue
             reference = suite.catalog.references[case.function]
             got = reference(**case.inputs)
             if case.loss is None:
@@ -181,3 +185,30 @@ def test_a_failure_that_comes_from_a_called_function_says_so_and_names_no_mistak
     grader, _ = _public_verdicts(suite, ns, "ddpm_step")
     assert grader is None  # the grader, with a correct posterior standing in, passes it
     exec(compile(code, "<public test of ddpm_step>", "exec"), dict(namespace(source_of(examples.functions()))))
+
+
+@pytest.mark.parametrize("body,passes", [("raise ValueError('n must be >= 0')", True), ("raise TypeError('no')", False),
+                                         ("pass", False), ("return None", False), ("return 'refused'", False)])
+def test_a_public_case_that_raises_reaches_the_same_verdict_in_notebook_and_grader(body, passes):
+    """`PublicCase(raises=...)`: the contract's exception passes; returning, or raising another exception, fails
+    with the same message in the notebook's test and in the grader's public check."""
+    import torch
+
+    from autograder.checks.framework import Suite
+    from autograder.checks.misconceptions import Catalog
+
+    def halve(n):
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        return torch.tensor(n / 2, dtype=torch.float64)
+
+    suite = Suite("demo", catalog=Catalog(references={"halve": halve}))
+    suite.public("q", 1, [public.PublicCase("halve", "n = 4", dict(n=4)),
+                          public.PublicCase("halve", "a negative n is refused", dict(n=-1), raises="ValueError")])
+    source = (f"import torch\n\n\ndef halve(n):\n    if n < 0:\n        {body}\n"
+              "    return torch.tensor(n / 2, dtype=torch.float64)\n")
+    grader, notebook = _public_verdicts(suite, namespace(source), "q")
+    assert grader == notebook
+    assert (grader is None) == passes
+    if not passes:
+        assert grader.startswith("halve (public case 2: a negative n is refused): ") and "ValueError" in grader

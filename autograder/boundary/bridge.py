@@ -9,6 +9,7 @@ Protocol (`serve`): messages on a socket the grader handed to the kernel at star
 lengths, a JSON header and a payload of arrays (`codec.pack`; written with one `sendall`, read whole or not
 at all).
 - grader -> kernel ``{"op": "call", "id", "name", "spec", "standins": {name: contract}, "grads": [arg names]}``
+  (and ``"no_grad": true`` to run the function inside ``torch.no_grad()``)
 - kernel -> grader ``{"op": "standin", "name", "spec"}`` while the call runs, answered by
   ``{"op": "standin_reply", "ok", "outputs" | "error"}``
 - kernel -> grader ``{"op": "result", "id", "ok", "outputs", "mutated", "grads" | "error" | "interrupted"}``
@@ -316,7 +317,11 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
     try:
         INTERRUPTS.pending = False  # an interrupt meant for an earlier call
         INTERRUPTS.armed = True
-        result = invoke(fn, args)
+        if request.get("no_grad") is True:  # called as a sampler calls it (a guidance gradient under no_grad)
+            with torch.no_grad():
+                result = invoke(fn, args)
+        else:
+            result = invoke(fn, args)
         INTERRUPTS.armed = False
         error = None
     except KeyboardInterrupt:

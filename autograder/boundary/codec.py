@@ -113,12 +113,13 @@ class TestModel(torch.nn.Module):
 
     `time` is how the contract says the model is called: ``"index"`` (``t``, an int64 tensor of shape
     ``(B,)``: DDPM's eps-model), ``"level"`` (``sigma``, a number or a float tensor of shape ``()`` or
-    ``(B,)``: a noise-conditional score model) or ``"any"``. A call that breaks it raises TypeError, which the
+    ``(B,)``: a noise-conditional score model), ``"none"`` (``x`` alone, as ``f(x)``: a classifier's
+    ``logits_fn``, whose ``s`` term is then 0) or ``"any"``. A call that breaks it raises TypeError, which the
     student sees.
     """
 
     PARTS = ("W", "b", "c", "A", "E", "V")
-    TIMES = ("any", "index", "level")
+    TIMES = ("any", "index", "level", "none")
     __test__ = False  # not a pytest test class
 
     def __init__(self, W, b, c, A=None, E=None, V=None, *, time: str = "any"):
@@ -141,6 +142,12 @@ class TestModel(torch.nn.Module):
         return TestModel(**{p: torch.from_numpy(a.copy()) for p, a in self.arrays().items()}, time=self.time)
 
     def _check_time(self, s, B: int) -> None:
+        if self.time == "none":
+            if s is not None:
+                raise TypeError("the model takes x alone (logits_fn(x)); it got a second argument")
+            return
+        if s is None and self.time == "any":
+            raise TypeError("the model takes a step or a noise level as its second argument: f(x, s)")
         if self.time == "index" and not (isinstance(s, torch.Tensor) and s.dtype == torch.int64
                                          and tuple(s.shape) == (B,)):
             got = f"a {s.dtype} tensor of shape {tuple(s.shape)}" if isinstance(s, torch.Tensor) else repr(s)
@@ -154,11 +161,12 @@ class TestModel(torch.nn.Module):
                 raise TypeError(f"the model takes the noise level sigma as a number or a float tensor of shape () "
                                 f"or (B,) = ({B},); it got {got}")
 
-    def forward(self, x, s, y=None):
+    def forward(self, x, s=None, y=None):
         B = x.shape[0]
         self._check_time(s, B)
         cast = lambda p: p.to(dtype=x.dtype, device=x.device)  # noqa: E731
-        s = torch.as_tensor(s).to(dtype=x.dtype, device=x.device).reshape(-1, 1)  # (B, 1) or (1, 1)
+        s = torch.as_tensor(0.0 if s is None else s)  # time "none": no s term
+        s = s.to(dtype=x.dtype, device=x.device).reshape(-1, 1)  # (B, 1) or (1, 1)
         h = x.reshape(B, -1) @ cast(self.W).T + cast(self.b) + s * cast(self.c)  # (B, d)
         if y is not None:
             if self.E is None:

@@ -237,8 +237,9 @@ class StudentKernel:
         msg_id, self._serving = self._serving, None
         return self.channel.wait(msg_id, max(deadline - time.monotonic(), 0.5)) if msg_id else Execution("ok")
 
-    def call(self, name: str, kwargs: dict, *, timeout: float, grads: tuple = ()) -> Reply:
-        """Call the student's `name(**kwargs)` (arguments named as in the contract).
+    def call(self, name: str, kwargs: dict, *, timeout: float, grads: tuple = (), no_grad: bool = False) -> Reply:
+        """Call the student's `name(**kwargs)` (arguments named as in the contract); with `no_grad`, inside
+        `torch.no_grad()`.
 
         Stand-ins set with `self.standins.active(...)` replace the student's helpers during the call.
         Raises StudentError when the function raises or returns something other than numbers,
@@ -249,7 +250,7 @@ class StudentKernel:
         spec, arrays = codec.encode_args(kwargs)
         self._calls += 1
         request = {"op": "call", "id": self._calls, "name": name, "spec": spec, "grads": list(grads),
-                   "standins": self.standins.contracts()}
+                   "standins": self.standins.contracts(), **({"no_grad": True} if no_grad else {})}
         try:
             bridge.send(self._conn, request, codec.pack(arrays))
         except OSError:

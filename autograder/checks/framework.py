@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -56,11 +57,11 @@ class Student:
         self.time_left = time_left or (lambda: float("inf"))
         self.last = None  # (name, kwargs, what it returned) of the latest call that returned, for diagnosis
 
-    def _call(self, name: str, kwargs: dict, grads: tuple = ()):
+    def _call(self, name: str, kwargs: dict, grads: tuple = (), no_grad: bool = False):
         self.last = None
         timeout = min(self.call_timeout, max(self.time_left(), 0.5))
         try:
-            reply = self.kernel.call(name, kwargs, timeout=timeout, grads=grads)
+            reply = self.kernel.call(name, kwargs, timeout=timeout, grads=grads, no_grad=no_grad)
         except StudentError as err:
             raise CheckFailed(f"{name} {err}") from None
         if reply.mutated:
@@ -79,6 +80,35 @@ class Student:
         got = outputs[0] if len(outputs) == 1 else outputs
         self.last = (name, kwargs, got)
         return got
+
+    def no_grad(self, name: str, **kwargs):
+        """Call `name(**kwargs)` inside `torch.no_grad()`, as a sampler calls a guidance gradient, where the contract
+        says the function works there; its result must come back detached (an output that still requires grad
+        fails the check). Returns what `__call__` returns."""
+        reply = self._call(name, kwargs, no_grad=True)
+        if any(meta.get("requires_grad") for meta in reply.meta):
+            raise CheckFailed(f"{name} returned a tensor that still requires grad (part of an autograd graph); "
+                              "return it detached, as the contract asks")
+        got = reply.outputs[0] if len(reply.outputs) == 1 else reply.outputs
+        self.last = (name, kwargs, got)
+        return got
+
+    def raises(self, name: str, **kwargs) -> str | None:
+        """Call `name(**kwargs)` where the contract asks for an exception: the name of the exception's class, or
+        None when the call returned, whatever it returned (the notebook's public test says the same). Anything
+        else that goes wrong (a hang, a crash) fails the check as usual."""
+        self.last = None
+        timeout = min(self.call_timeout, max(self.time_left(), 0.5))
+        try:
+            self.kernel.call(name, kwargs, timeout=timeout)
+        except StudentError as err:
+            match = re.match(r"raised (\w+)", str(err))
+            if match:
+                return match.group(1)
+            if str(err).startswith("returned"):  # something that is not numbers: it returned, did not raise
+                return None
+            raise CheckFailed(f"{name} {err}") from None  # no such function, ...
+        return None
 
     def loss(self, name: str, *, model: str, **kwargs) -> Loss:
         """Call a loss function; returns its value and its gradient with respect to `kwargs[model]`'s parameters."""

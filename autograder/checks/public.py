@@ -44,7 +44,8 @@ class PublicCase:
 
     `loss`: the name of the model argument when the function is a loss (its value and its gradient with
     respect to that model's parameters are compared). `broadcast`: indices of outputs that may be returned in
-    any shape that broadcasts to the reference's (a variance of shape (B, 1, ..., 1)).
+    any shape that broadcasts to the reference's (a variance of shape (B, 1, ..., 1)). `raises`: the name of the
+    exception class the contract asks for on these inputs (e.g. "ValueError"); the case then has no output.
     """
 
     function: str
@@ -53,6 +54,7 @@ class PublicCase:
     loss: str | None = None
     broadcast: tuple = ()
     tol: tuple | None = None  # (rtol, atol) instead of the dtype's TOLERANCE
+    raises: str | None = None
 
 
 @dataclass
@@ -73,7 +75,17 @@ def _float64(value):
 
 
 def answer(reference, case: PublicCase) -> Answer:
-    """The exact answer (the reference on float64 copies of the inputs), in the dtype the contract gives."""
+    """The exact answer (the reference on float64 copies of the inputs), in the dtype the contract gives; no
+    outputs for a case that `raises` (the reference must raise exactly that)."""
+    if case.raises is not None:
+        try:
+            reference(**case.inputs)
+        except Exception as err:  # noqa: BLE001 - which exception is the point
+            if type(err).__name__ != case.raises:
+                raise ValueError(f"public case {case.what!r}: the reference raised {type(err).__name__}, "
+                                 f"not {case.raises}") from err
+            return Answer([], [])
+        raise ValueError(f"public case {case.what!r}: the reference returned, but the case expects {case.raises}")
     native = reference(**case.inputs)
     native = native if isinstance(native, tuple) else (native,)
     exact_inputs = {k: _float64(v) for k, v in case.inputs.items()}
@@ -122,6 +134,16 @@ def compare_output(what, got, want, dtype, rtol, atol, broadcast=None):
         idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), want.shape)) if want.dim() else ()
         return (f"{what}: wrong value at index {idx}: got {g[idx].item():.8g}, expected {want[idx].item():.8g} "
                 f"(error {err[idx].item():.3g}, allowed {atol:.0e} + {rtol:.0e} x |expected|)")
+    return None
+
+
+def judge_raised(what, raised, expected):
+    """None when the call raised the exception class `expected` (`raised`: the class name, None if it returned);
+    else what is wrong."""
+    if raised is None:
+        return f"{what}: returned a result where the contract raises {expected} for these inputs"
+    if raised != expected:
+        return f"{what}: raised {raised} where the contract raises {expected} for these inputs"
     return None
 
 
@@ -186,8 +208,18 @@ def run_case(fn, name, number, case, name_known=True):
     import torch
 
     inputs = case["inputs"]
-    before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
     what = f"{name} (public case {number}: {case['what']})"
+    if case.get("raises"):
+        raised = None
+        try:
+            fn(**inputs)
+        except Exception as err:  # noqa: BLE001 - which exception is the point
+            raised = type(err).__name__
+        problem = judge_raised(what, raised, case["raises"])
+        if problem:
+            raise AssertionError(f"{problem}\n    inputs: {describe(inputs)}")
+        return
+    before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
     loss = case.get("loss")
     if loss:
         params = dict(inputs[loss].named_parameters())
@@ -246,7 +278,7 @@ def run_cases(functions, cases, depends):
                                      f"grader checks {name} with a correct {broken}, so fix {broken} first.") from None
 
 
-_RUNTIME = (compare_output, close_to, judge, judge_loss, describe, run_case, run_cases)
+_RUNTIME = (compare_output, close_to, judge_raised, judge, judge_loss, describe, run_case, run_cases)
 
 
 # =====================================================================================================
@@ -265,6 +297,12 @@ def run_public(student, case: PublicCase, number: int, ans: Answer, catalog) -> 
     from .compare import CheckFailed, _report
 
     what = f"{case.function} (public case {number}: {case.what})"
+    if case.raises is not None:
+        problem = judge_raised(what, student.raises(case.function, **case.inputs), case.raises)
+        _report(what, math.inf if problem else 0.0)
+        if problem:
+            raise CheckFailed(problem + f"\n    inputs: {describe(case.inputs)}")
+        return
     rtol, atol = tolerance(ans.dtypes, case.tol)
     if case.loss is not None:
         got = student.loss(case.function, model=case.loss, **case.inputs)
@@ -345,6 +383,9 @@ def _nested(data) -> str:
 
 
 def render_case(case: PublicCase, ans: Answer, known: list) -> str:
+    if case.raises is not None:  # no output to compare, no known mistake to name
+        fields = {"what": repr(case.what), "inputs": literal(case.inputs), "raises": repr(case.raises)}
+        return "dict(\n" + "".join(f"        {k}={v},\n" for k, v in fields.items()) + "    )"
     fields = {"what": repr(case.what), "inputs": literal(case.inputs), "outputs": literal(ans.outputs),
               "dtypes": repr(ans.dtypes), "tol": repr(tolerance(ans.dtypes, case.tol))}
     if case.loss is not None:
@@ -372,7 +413,9 @@ def render_test(question: str, functions: list, cases: list, answers: list, cata
         helpers.append(inspect.getsource(TestModel).replace("    __test__ = False  # not a pytest test class\n", ""))
     rendered = []
     for case, ans in zip(cases, answers):
-        if case.loss is None:
+        if case.raises is not None:
+            known = []
+        elif case.loss is None:
             known = catalog.outputs(case.function, case.inputs)
         else:  # a loss: its value and gradients, as the notebook compares them
             known = [(entry, (value, *[grads[n].to(torch.float64) for n in ans.grads]))
