@@ -58,6 +58,25 @@ def classifier_grad(logits_fn, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor
         return torch.autograd.grad(picked, x)[0].detach()
 
 
+def implicit_classifier_grad(eps_cond: torch.Tensor, eps_uncond: torch.Tensor,
+                             alpha_bar_t: torch.Tensor) -> torch.Tensor:
+    """The classifier gradient ``grad_x log p_t(y | x_t)`` implied by a conditional and an unconditional noise
+    prediction.
+
+    Reference: Ho & Salimans 2022, §3.2 (the implicit classifier ``p(y | x) ∝ p(x | y) / p(x)``): with
+    ``eps = -sqrt(1 - alpha_bar_t) * score`` (Tweedie's formula under Ho et al. 2020, Eq. (4)), Bayes' rule gives
+    ``-(eps_cond - eps_uncond) / sqrt(1 - alpha_bar_t)``. With the exact noise predictions it is the exact
+    classifier's gradient (``LabelledMixture.classifier_grad``), which is why classifier guidance at scale ``s``
+    and CFG at ``guidance_scale = s`` agree.
+
+    Args:
+        eps_cond, eps_uncond: ``(B, *D)``; alpha_bar_t: ``(B,)``.
+    Returns:
+        ``(B, *D)`` in ``eps_cond``'s dtype.
+    """
+    return -(eps_cond - eps_uncond) / torch.sqrt(1 - _per_sample(alpha_bar_t, eps_cond))
+
+
 def drop_labels(y: torch.Tensor, p_uncond: float, null_label: int, u: torch.Tensor) -> torch.Tensor:
     """Label dropout for classifier-free guidance training: ``null_label`` where ``u < p_uncond``, else ``y``.
 

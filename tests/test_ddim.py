@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_core import ddim, ddpm, gmm, schedules, toy
+from mutation import catches, mutant
 
 F64 = torch.float64
 
@@ -89,7 +90,8 @@ def test_a_point_mass_is_reached_in_one_step_with_the_exact_eps(eta):
     t = torch.tensor([999, 500, 100, 10, 1, 0])
     ab = alpha_bar[t][:, None]
     eps = (x - ab.sqrt() * c) / (1 - ab).sqrt()
-    got = ddim.ddim_step(x, t, torch.full((6,), -1), eps, alpha_bar, eta, torch.randn(6, 2, dtype=F64))
+    noise = torch.randn(6, 2, generator=torch.Generator().manual_seed(3), dtype=F64)
+    got = ddim.ddim_step(x, t, torch.full((6,), -1), eps, alpha_bar, eta, noise)
     torch.testing.assert_close(got, c.expand(6, 2), rtol=1e-9, atol=1e-9)
 
 
@@ -131,3 +133,75 @@ def test_inversion_then_sampling_returns_close_to_the_start_with_the_exact_eps()
         errors[num_steps] = float((back - x0).norm(dim=1).max())
     assert errors[200] < 0.05, errors
     assert errors[20] > 3 * errors[200], errors
+
+
+@pytest.mark.parametrize("which", ["zero", "ddpm", "largest"])
+def test_marginal_mc_estimates_lemma_1_for_every_sigma(which):
+    """Song et al. 2021, Lemma 1: through q_sigma(x_{t-1} | x_t, x0), x_{t-1} has mean sqrt(ab_prev) x0 and variance
+    1 - ab_prev for every sigma in [0, sqrt(1 - ab_prev)]. 200 000 draws: each estimate within 5 standard errors
+    (mean: sqrt((1 - ab_prev) / N); variance: sqrt(2 / N) (1 - ab_prev))."""
+    ab_t, ab_prev, N = 0.3, 0.6, 200_000
+    sigma = {"zero": 0.0, "ddpm": float(ddim.ddim_sigma(torch.tensor(ab_t), torch.tensor(ab_prev), 1.0)),
+             "largest": (1 - ab_prev) ** 0.5}[which]
+    g = torch.Generator().manual_seed(5)
+    x0 = torch.tensor([1.5, -0.4, 0.0], dtype=F64)
+    mean, var = ddim.ddim_marginal_mc(x0, ab_t, ab_prev, sigma, torch.randn(2, N, 3, generator=g, dtype=F64))
+    assert mean.shape == var.shape == (3,)
+    assert ((mean - ab_prev**0.5 * x0).abs() < 5 * ((1 - ab_prev) / N) ** 0.5).all(), mean
+    assert ((var - (1 - ab_prev)).abs() < 5 * (2 / N) ** 0.5 * (1 - ab_prev)).all(), var
+
+
+def test_marginal_mc_draws_are_the_paths_it_is_given():
+    """At sigma = 0 the draw of x_{t-1} is sqrt(ab_prev) x0 + sqrt(1 - ab_prev) noise[0] (the same noise direction as
+    x_t); at the largest sigma it is sqrt(ab_prev) x0 + sigma noise[1] (x_t forgotten): the moments of those draws,
+    computed directly, are what the function returns. float32 data gives float32 moments."""
+    g = torch.Generator().manual_seed(6)
+    x0, noise = torch.randn(2, 2, generator=g, dtype=F64), torch.randn(2, 50, 2, 2, generator=g, dtype=F64)
+    ab_t, ab_prev = 0.2, 0.7
+    direct = ab_prev**0.5 * x0 + (1 - ab_prev) ** 0.5 * noise[0]
+    mean, var = ddim.ddim_marginal_mc(x0, ab_t, ab_prev, 0.0, noise)
+    torch.testing.assert_close(mean, direct.mean(0), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(var, direct.var(0, unbiased=False), rtol=1e-12, atol=1e-12)
+    sigma = (1 - ab_prev) ** 0.5
+    direct = ab_prev**0.5 * x0 + sigma * noise[1]
+    mean, var = ddim.ddim_marginal_mc(x0, ab_t, ab_prev, sigma, noise)
+    torch.testing.assert_close(mean, direct.mean(0), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(var, direct.var(0, unbiased=False), rtol=1e-12, atol=1e-12)
+    mean32, var32 = ddim.ddim_marginal_mc(x0.float(), ab_t, ab_prev, 0.3, noise.float())
+    assert mean32.dtype == var32.dtype == torch.float32
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+_SIGMA = "torch.sqrt((1 - alpha_bar_prev) / (1 - alpha_bar_t))"
+_ROOT = "torch.sqrt((1 - ab_prev - sigma**2).clamp(min=0)) * eps_pred"
+MUTANTS = [
+    pytest.param(test_step_is_diffusers_step_including_the_last, dict(eta=0.5, num_steps=7),
+                 [(_SIGMA, "torch.sqrt((1 - alpha_bar_t) / (1 - alpha_bar_prev))")], id="sigma-ratio-inverted"),
+    pytest.param(test_eta_one_on_contiguous_steps_is_the_ddpm_posterior_step, {},
+                 [(_ROOT, "torch.sqrt(1 - ab_prev) * eps_pred")], id="step-root-without-sigma"),
+    pytest.param(test_step_is_diffusers_step_including_the_last, dict(eta=0.0, num_steps=10),
+                 [("torch.where(t >= 0, alpha_bar.to(t.device)[t.clamp(min=0)], ones)", "alpha_bar.to(t.device)[t]")],
+                 id="final-step-wraps-to-the-last-alpha-bar"),
+    pytest.param(test_eta_zero_ignores_the_noise_and_sigma_is_eq_16, {},
+                 [("return torch.sqrt(ab_prev) * x0_pred + direction + sigma * noise",
+                   "return torch.sqrt(ab_prev) * x0_pred + direction + (sigma + 1e-3) * noise")], id="eta-zero-noisy"),
+    pytest.param(test_ddpm_on_respaced_betas_is_ddim_with_eta_one, {},
+                 [("return 1 - kept / previous", "return 1 - kept / kept.roll(1).clamp(max=1)")], id="respace-first-wrong"),
+    pytest.param(test_inversion_then_sampling_returns_close_to_the_start_with_the_exact_eps, {},
+                 [("x = torch.sqrt(ab_t) * x0_pred + torch.sqrt(1 - ab_t) * eps",
+                   "x = torch.sqrt(ab_t) * x0_pred + torch.sqrt(1 - ab_s) * eps")], id="inversion-direction-at-the-source"),
+    pytest.param(test_marginal_mc_estimates_lemma_1_for_every_sigma, dict(which="ddpm"),
+                 [("(1 - ab_prev - sigma_eta**2).clamp(min=0) / (1 - ab_t)", "(1 - ab_prev) / (1 - ab_t)")],
+                 id="marginal-mc-root-without-sigma"),
+    pytest.param(test_marginal_mc_draws_are_the_paths_it_is_given, {},
+                 [("x_prev.var(0, unbiased=False)", "x_prev.var(0)")], id="marginal-mc-unbiased-variance"),
+]
+
+
+@pytest.mark.parametrize("test,kwargs,edits", MUTANTS)
+def test_repaired_tests_catch_mutant(test, kwargs, edits):
+    """Each test above fails when a realistic mistake is edited into course_core/ddim.py."""
+    broken = mutant(ddim, *edits)
+    names = ["ddim_sigma", "ddim_step", "ddim_sample", "ddim_invert", "respace_betas", "ddim_marginal_mc",
+             "_alpha_bar_or_one"]
+    catches(test, broken=[(ddim, n, getattr(broken, n)) for n in names], **kwargs)

@@ -3,7 +3,9 @@
 import pytest
 import torch
 
-from course_core import ddim, guidance, schedules, toy
+from autograder.build.support import support_source
+from course_core import ddim, guidance, guide_toy, schedules, toy
+from mutation import catches, mutant
 
 F64 = torch.float64
 
@@ -96,3 +98,73 @@ def test_stronger_guidance_raises_the_classifiers_confidence_and_lowers_diversit
                                          if (nearest == k).sum() > 5]).mean()))
     assert confidence[0] < confidence[1] < confidence[2], confidence
     assert spread[2] < spread[1] < spread[0], spread
+
+
+@pytest.mark.parametrize("alpha_bar", [0.95, 0.3, 0.02])
+def test_implicit_classifier_of_the_exact_predictions_is_the_exact_classifier(alpha_bar):
+    """Ho & Salimans' implicit classifier: -(eps_c - eps_u) / sqrt(1 - ab) is grad log p(y | x_t) when both
+    predictions are exact; in float32 as well, to float32 precision."""
+    oracle, x = _oracle(), _points(seed=3)
+    y = torch.arange(12) % 2
+    ab = torch.full((12,), alpha_bar, dtype=F64)
+    got = guidance.implicit_classifier_grad(oracle.eps(x, alpha_bar, y), oracle.eps(x, alpha_bar), ab)
+    want = oracle.classifier_grad(x, alpha_bar, y)
+    torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-9)
+    got32 = guidance.implicit_classifier_grad(oracle.eps(x, alpha_bar, y).float(), oracle.eps(x, alpha_bar).float(), ab)
+    assert got32.dtype == torch.float32
+    torch.testing.assert_close(got32, want.float(), rtol=1e-4, atol=1e-4 / (1 - alpha_bar) ** 0.5)
+
+
+def test_guide_toy_is_the_oracle_in_the_students_copy():
+    """hw4's support module (the student's copy, inlined by the build) gives the oracle's conditional and
+    unconditional eps and logits, and carries the reference's own DDIM step."""
+    module = {}
+    exec(compile(support_source("guide_toy.py"), "guide_toy.py", "exec"), module)
+    oracle, x = _oracle(), _points(seed=4)
+    m = oracle.mixture
+    labels = torch.arange(8) % 2
+    y = torch.tensor([0, 1, 2, 2, 1, 0, 0, 1, 2, 1, 0, 2])  # 2 is the null label
+    for ab in (0.9, 0.2):
+        got = module["class_eps"](x, ab, m.weights, m.means, m.covs, labels, y, 2)
+        want = torch.where((y == 2)[:, None], oracle.eps(x, ab), oracle.eps(x, ab, y.clamp(max=1)))
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(module["class_logits"](x, ab, m.weights, m.means, m.covs, labels),
+                                   oracle.logits(x, ab), rtol=1e-10, atol=1e-10)
+    alpha_bar = schedules.alpha_bar_from_beta(schedules.linear_beta_schedule(100))
+    args = (x, torch.full((12,), 50), torch.full((12,), 30), _points(seed=5), alpha_bar, 0.7, _points(seed=6))
+    torch.testing.assert_close(module["ddim_step"](*args), ddim.ddim_step(*args), rtol=0, atol=0)
+    assert torch.equal(module["ddim_timesteps"](1000, 7, "linspace"), ddim.ddim_timesteps(1000, 7, "linspace"))
+    with pytest.raises(ValueError, match="no mixture component has label 3"):
+        guide_toy.class_eps(x, 0.5, m.weights, m.means, m.covs, labels, torch.full((12,), 3), 2)
+
+
+# ----------------------------------------------------------------------------- mutation tests of the tests
+MUTANTS = [
+    pytest.param(test_classifier_guidance_of_the_unconditional_model_is_cfg_at_the_same_scale, dict(alpha_bar=0.5, scale=3.5),
+                 [("return eps_pred - scale * torch.sqrt(1 - _per_sample(alpha_bar_t, eps_pred)) * grad_log_p_y",
+                   "return eps_pred - scale * grad_log_p_y")], id="guided-eps-without-the-sqrt"),
+    pytest.param(test_guidance_scale_one_is_conditional_and_zero_unconditional, {},
+                 [("return eps_uncond + guidance_scale * (eps_cond - eps_uncond)",
+                   "return (1 + guidance_scale) * eps_cond - guidance_scale * eps_uncond")], id="cfg-w-for-one-plus-w"),
+    pytest.param(test_classifier_grad_by_autograd_is_the_exact_gradient_of_log_p_y_given_x, {},
+                 [("log_p = torch.log_softmax(logits_fn(x), dim=-1)", "log_p = logits_fn(x)")], id="grad-of-the-logit"),
+    pytest.param(test_drop_labels_uses_the_draws_passed_in_and_refuses_a_colliding_null_label, {},
+                 [("if bool((y == null_label).any()):", "if False:")], id="null-label-collision-allowed"),
+    pytest.param(test_implicit_classifier_of_the_exact_predictions_is_the_exact_classifier, dict(alpha_bar=0.3),
+                 [("return -(eps_cond - eps_uncond) / torch.sqrt(1 - _per_sample(alpha_bar_t, eps_cond))",
+                   "return (eps_cond - eps_uncond) / torch.sqrt(1 - _per_sample(alpha_bar_t, eps_cond))")],
+                 id="implicit-grad-sign"),
+    pytest.param(test_stronger_guidance_raises_the_classifiers_confidence_and_lowers_diversity, {},
+                 [("guided = lambda x, t: cfg_eps(eps_model(x, t, y), eps_model(x, t, null), guidance_scale)",
+                   "guided = lambda x, t: cfg_eps(eps_model(x, t, y), eps_model(x, t, y), guidance_scale)")],
+                 id="sampler-unconditional-pass-given-y"),
+]
+
+
+@pytest.mark.parametrize("test,kwargs,edits", MUTANTS)
+def test_repaired_tests_catch_mutant(test, kwargs, edits):
+    """Each test above fails when a realistic mistake is edited into course_core/guidance.py."""
+    broken = mutant(guidance, *edits)
+    names = ["classifier_guided_eps", "cfg_eps", "classifier_grad", "drop_labels", "implicit_classifier_grad",
+             "cfg_ddim_sample"]
+    catches(test, broken=[(guidance, n, getattr(broken, n)) for n in names], **kwargs)

@@ -41,7 +41,8 @@ SUPPORT = sorted({name for names in SHIPPED.values() for name in names})
 
 @pytest.mark.parametrize("name", SUPPORT)
 def test_student_support_module_imports_only_torch_numpy_matplotlib(name):
-    allowed = {"torch", "numpy", "matplotlib", "math"}
+    """... and scikit-learn, for digits.py's data set (a dependency of the student's requirements.txt)."""
+    allowed = {"torch", "numpy", "matplotlib", "math"} | ({"sklearn"} if name == "digits.py" else set())
     for node in ast.walk(ast.parse(support_source(name))):
         if isinstance(node, ast.Import):
             roots = {a.name.split(".")[0] for a in node.names}
@@ -64,10 +65,12 @@ def test_student_toy_carries_the_references_decoder():
     assert toy.discretized_gaussian_log_likelihood is ddpm.discretized_gaussian_log_likelihood
 
 
-def test_mixture_eps_is_shipped_to_hw2_only_and_is_the_references():
-    """mixture_eps computes a mixture's score by autograd (hw1's Question 1): it ships in vp_toy.py, to hw2 alone."""
+def test_mixture_eps_is_never_shipped_to_hw1_and_is_the_references():
+    """mixture_eps computes a mixture's score by autograd (hw1's Question 1): no support module of hw1 carries it;
+    vp_toy.py (hw2, hw3) and guide_toy.py (hw4) do, as the reference's own function."""
     assert "mixture_eps" not in TOY_SOURCE and not hasattr(toy, "mixture_eps")
-    assert [a for a, names in SHIPPED.items() if "vp_toy.py" in names] == ["hw2_ddpm"]
+    assert all("mixture_eps" not in support_source(name) for name in SHIPPED["hw1_score"])
+    assert {a for a, names in SHIPPED.items() if "vp_toy.py" in names} == {"hw2_ddpm", "hw3_ddim"}
     module = {}
     exec(compile(support_source("vp_toy.py"), "vp_toy.py", "exec"), module)
     w, m, c = toy.ring_mixture(K=3, radius=1.0, std=0.3)
@@ -85,15 +88,26 @@ def test_a_support_module_that_imports_the_course_is_refused(tmp_path, monkeypat
         support.support_source("bad.py")
 
 
+def _graded_by_assignment() -> dict:
+    """{assignment: the function names of its table in docs/API.md} (sections `## <id>: ...`)."""
+    api = (ROOT / "docs" / "API.md").read_text()
+    sections = re.split(r"^## ", api, flags=re.M)
+    return {sec.split(":")[0]: set(re.findall(r"^\| `(\w+)\(", sec, flags=re.M))
+            for sec in sections if sec.split(":")[0] in SHIPPED}
+
+
 @pytest.mark.parametrize("name", SUPPORT)
 def test_support_module_contains_no_reference_solution(name):
-    """No function or class in a support module carries a name from the hw tables of docs/API.md."""
-    api = (ROOT / "docs" / "API.md").read_text()
-    graded = set(re.findall(r"^\| `(\w+)\(", api, flags=re.M))
-    assert {"gmm_score", "ddpm_step", "vlb_bits_per_dim"} <= graded
+    """No function or class in a support module carries a name graded in an assignment it is shipped to, or in a
+    later one; only an earlier assignment's solution may ship (hw4's guide_toy.py carries hw3's DDIM step)."""
+    graded = _graded_by_assignment()
+    assert {"gmm_score", "ddpm_step", "vlb_bits_per_dim", "ddim_step", "cfg_eps"} <= set().union(*graded.values())
     tree = ast.parse(support_source(name))
     defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    assert not (defined & graded)
+    first = min(a for a, names in SHIPPED.items() if name in names)
+    for assignment, functions in graded.items():
+        if assignment >= first:
+            assert not (defined & functions), f"{name} (shipped to {first}) defines {assignment}'s {defined & functions}"
 
 
 def test_ring_mixture_and_sampling():
@@ -283,3 +297,48 @@ MUTANTS = [
 def test_plot_test_catches_mutant(name, old, new):
     """The repaired plot test fails (with an assertion) when a realistic mistake is patched into toy.py."""
     catches(_check_plots, broken=[(toy, name, edited(getattr(toy, name), old, new))])
+
+
+# ----------------------------------------------------------------------------- hw3/hw4: labels and digits
+def test_label_time_mlp_conditions_on_the_label_and_initialises_from_its_generator():
+    """LabelTimeMLP(x, s, y): shapes and dtypes follow x; different labels (the null label num_classes included)
+    give different outputs; parameters come from the generator alone; a label out of range is refused."""
+    state = torch.random.get_rng_state()
+    a = toy.LabelTimeMLP(d=3, num_classes=4, generator=torch.Generator().manual_seed(0))
+    b = toy.LabelTimeMLP(d=3, num_classes=4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    x = torch.randn(5, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    s = torch.tensor([0, 10, 100, 500, 999])
+    outs = [a(x, s, torch.full((5,), c)) for c in range(5)]  # 4 is the null label
+    assert all(o.shape == (5, 3) and o.dtype == torch.float64 for o in outs)
+    assert min((outs[i] - outs[j]).abs().max() for i in range(5) for j in range(i)) > 1e-3
+    assert a(x.float(), s, torch.zeros(5, dtype=torch.int64)).dtype == torch.float32
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 4\]"):
+        a(x, s, torch.tensor([0, 1, 5, 2, 3]))
+
+
+def test_digits_are_sklearns_8x8_digits_scaled_to_minus_one_one():
+    """1797 images of 64 pixels with the 17 grey levels 0..16 mapped to v / 8 - 1; labels 0..9, about 180 each."""
+    from course_core import digits
+
+    x, y = digits.load_digits()
+    assert x.shape == (1797, 64) and x.dtype == torch.float32 and y.shape == (1797,) and y.dtype == torch.int64
+    levels = torch.unique(x.to(torch.float64))
+    assert levels.min() == -1 and levels.max() == 1 and set(((levels + 1) * 8).round().tolist()) <= set(range(17))
+    assert torch.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert digits.load_digits(torch.float64)[0].dtype == torch.float64
+
+
+def test_plot_digits_places_each_image_in_its_cell():
+    from course_core import digits
+
+    x = torch.linspace(-1, 1, 5 * 64).reshape(5, 64)
+    ax = digits.plot_digits(x, nrow=3, title="five")
+    grid = np.asarray(ax.images[0].get_array())
+    assert grid.shape == (2 * 9 + 1, 3 * 9 + 1) and ax.get_title() == "five"
+    for i in range(5):
+        r, c = divmod(i, 3)
+        np.testing.assert_allclose(grid[1 + 9 * r: 9 + 9 * r, 1 + 9 * c: 9 + 9 * c], x[i].reshape(8, 8).numpy(), rtol=0,
+                                   atol=1e-6)
+    plt.close("all")
