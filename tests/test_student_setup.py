@@ -114,10 +114,10 @@ if {colab!r}:  # what Colab has loaded
     google = types.ModuleType("google")
     google.colab = types.ModuleType("google.colab")
     sys.modules.update({{"google": google, "google.colab": google.colab}})
-if {no_otter!r}:  # a Python without Otter: record the pip call instead of running it
+if {missing!r}:  # a Python without these modules (e.g. Otter): record the pip call instead of running it
     import importlib.util, subprocess
     real = importlib.util.find_spec
-    importlib.util.find_spec = lambda name, *a: None if name == "otter" else real(name, *a)
+    importlib.util.find_spec = lambda name, *a: None if name in {missing!r} else real(name, *a)
     subprocess.run = lambda cmd, **kw: print("PIP", json.dumps(cmd[1:])) or types.SimpleNamespace(returncode=0)
 start = time.perf_counter()
 try:
@@ -130,12 +130,12 @@ print("RESULT", json.dumps({{"cwd": os.getcwd(), "path0": sys.path[0], "error": 
 """
 
 
-def _run_setup(tmp_path, cwd: Path, root: Path, *, colab: bool, no_otter: bool = False, isolated: bool = False):
+def _run_setup(tmp_path, cwd: Path, root: Path, *, colab: bool, missing: tuple = (), isolated: bool = False):
     """Execute the setup cell of FRESH in a new Python in `cwd`; returns (result, other printed lines)."""
     cell = tmp_path / "setup_cell.py"
     cell.write_text(_setup_cell(FRESH))
     driver = tmp_path / "driver.py"
-    driver.write_text(_DRIVER.format(colab=colab, no_otter=no_otter, cell=str(cell)))
+    driver.write_text(_DRIVER.format(colab=colab, missing=missing, cell=str(cell)))
     env = {**os.environ, "DIFFCOURSE_COLAB_ROOT": str(root)}
     done = subprocess.run([sys.executable, *(["-I"] if isolated else []), str(driver)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -206,14 +206,18 @@ def test_elsewhere_it_does_nothing(tmp_path, content, with_files):
     assert sorted(p.name for p in root.iterdir()) == [f"{FRESH}-student.zip"]
 
 
-def test_without_otter_it_installs_the_pinned_version(tmp_path, content):
+@pytest.mark.parametrize("missing", [("otter",), ("otter", "ot")], ids=["no-otter", "colab-no-otter-no-pot"])
+def test_what_is_missing_is_installed_in_the_pinned_version(tmp_path, content, missing):
+    """Otter where it is missing; on Colab (no Otter, no POT, which hw3's notebook imports) both, in one pip call,
+    as pyproject.toml pins them; never torch."""
     root, _ = content
     here = tmp_path / "here"
     shutil.copytree(course.get(FRESH).student_dir, here)
-    result, printed = _run_setup(tmp_path, here, root, colab=False, no_otter=True)
+    result, printed = _run_setup(tmp_path, here, root, colab=False, missing=missing)
     assert result["error"] is None
-    pin = f"otter-grader=={student_build.otter_version(ROOT)}"
-    assert printed == [f"Installing {pin} ...", "PIP " + json.dumps(["-m", "pip", "install", "-q", pin])]
+    pins = [f"otter-grader=={student_build.otter_version(ROOT)}", "pot>=0.9"][:len(missing)]
+    assert printed == [f"Installing {', '.join(pins)} ...", "PIP " + json.dumps(["-m", "pip", "install", "-q", *pins])]
+    assert "torch" not in _setup_cell(FRESH).split("needs=")[1]
 
 
 # -- (a) a fresh Python with only the student's requirements ---------------------------------------------------
@@ -295,3 +299,26 @@ def test_a_fresh_python_with_the_requirements_runs_the_checks_and_exports(studen
         assert f"{FRESH}.ipynb" in zf.namelist() and ".OTTER_LOG" in zf.namelist()
     installed = json.loads((student_venv / "installed.json").read_text())
     print(f"\nstudent venv: installed in {installed['seconds']} s (when made); notebook ran in {seconds:.1f} s")
+
+
+@pytest.mark.xdist_group("student_setup")
+def test_the_requirements_cover_every_assignments_support_modules(student_venv):
+    """Every assignment's folder has the same requirements.txt; in the venv made from it alone, every support module
+    of every assignment imports and the digits data set loads (hw3 and hw4 read it from scikit-learn's wheel), and
+    POT's sliced Wasserstein distance, which hw3's notebook uses, runs."""
+    reqs = {a: (course.get(a).student_dir / "requirements.txt").read_text() for a in ASSIGNMENTS}
+    assert len(set(reqs.values())) == 1, "the requirements differ between assignments"
+    script = ["import importlib, sys"]
+    for a in ASSIGNMENTS:
+        for name in course.get(a).config.support_files:
+            script += [f"sys.path.insert(0, {str(course.get(a).student_dir)!r})",
+                       f"importlib.import_module({name[:-3]!r}); sys.modules.pop({name[:-3]!r}); sys.path.pop(0)"]
+    script += ["import digits, numpy as np, ot",
+               "x, y = digits.load_digits(); assert x.shape == (1797, 64) and int(y.max()) == 9",
+               "d = ot.sliced_wasserstein_distance(np.zeros((5, 2)), np.ones((5, 2)), n_projections=10, seed=0)",
+               "assert d > 0.5, d", "print('ok')"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "DIFFCOURSE_ROOT")}
+    digits_dir = next(course.get(a).student_dir for a in ASSIGNMENTS if "digits.py" in course.get(a).config.support_files)
+    done = subprocess.run([str(student_venv / "bin" / "python"), "-c", "\n".join(script)], cwd=digits_dir, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]

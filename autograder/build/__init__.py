@@ -24,8 +24,9 @@ __all__ = ["build_assignment", "manifest", "BuildError", "support_source"]
 
 
 def build_assignment(*, assignment: str, force: bool = False, student_target: Path | None = None,
-                     dist: Path | None = None) -> str:
-    """Build one assignment; skipped when its inputs are unchanged since the last build."""
+                     dist: Path | None = None, run_notebook: bool = True) -> str:
+    """Build one assignment; skipped when its inputs are unchanged since the last build. `run_notebook=False`
+    skips Otter's run of the master notebook (the tests' builds: the output is the same)."""
     a = course.get(assignment)
     target = student_target or a.student_dir
     dist = dist or a.course / "dist"
@@ -37,7 +38,7 @@ def build_assignment(*, assignment: str, force: bool = False, student_target: Pa
     if not force and all(p.exists() for p in outputs) and stamp.read_text() == inputs:
         return f"up to date ({target.relative_to(a.course) if target.is_relative_to(a.course) else target}, {zip_path.name})"
     with tempfile.TemporaryDirectory(prefix=f"dc-build-{assignment}-") as tmp:
-        out = run_otter_assign(a, Path(tmp))
+        out = run_otter_assign(a, Path(tmp), run_notebook=run_notebook)
         render_student(out, target)
         finish_student_folder(a, target)
         for nb in target.rglob("*.ipynb"):

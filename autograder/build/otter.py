@@ -30,10 +30,11 @@ def normalize_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def run_otter_assign(assignment, workdir: Path, *, debug: bool = True) -> Path:
+def run_otter_assign(assignment, workdir: Path, *, debug: bool = True, run_notebook: bool = True) -> Path:
     """Stage the master notebook with its support modules and run `otter assign`; returns its output folder.
 
-    With `debug` (the build), Otter runs the master notebook and its public tests and fails on any error.
+    Otter runs the master notebook and its public tests (unless `run_notebook` is false: `--no-run-tests`, the
+    same output without the run); with `debug` (the build), it fails on any error.
     """
     stage = workdir / "stage"
     stage.mkdir(parents=True)
@@ -42,7 +43,8 @@ def run_otter_assign(assignment, workdir: Path, *, debug: bool = True) -> Path:
     for name in assignment.config.support_files:
         (stage / name).write_text(support_source(name))
     out = workdir / "otter"
-    cmd = [sys.executable, "-m", "otter", "assign", *(["--debug"] if debug else []), f"{assignment.id}.ipynb", str(out)]
+    cmd = [sys.executable, "-m", "otter", "assign", *(["--debug"] if debug else []),
+           *([] if run_notebook else ["--no-run-tests"]), f"{assignment.id}.ipynb", str(out)]
     proc = subprocess.run(cmd, cwd=stage, capture_output=True, text=True)
     log = proc.stdout + proc.stderr
     if proc.returncode != 0 or "Traceback" in log:

@@ -31,9 +31,10 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# What the notebook imports (toy.py imports only numpy, torch and matplotlib), its checks and its kernel; specs
+# What the notebooks import (the support modules import only numpy, torch, matplotlib and scikit-learn), their
+# checks and their kernel; specs
 # are taken from pyproject.toml's dependencies, then its `student` extra (a notebook UI) is added.
-NOTEBOOK_PACKAGES = ("torch", "numpy", "matplotlib", "otter-grader", "ipykernel")
+NOTEBOOK_PACKAGES = ("torch", "numpy", "matplotlib", "scikit-learn", "pot", "otter-grader", "ipykernel")
 
 
 def render(template: str, **values) -> str:
@@ -53,6 +54,18 @@ def requirements(course: Path) -> list[str]:
     if missing:
         raise BuildError(f"pyproject.toml's dependencies name no {missing}: the student's requirements.txt needs them")
     return [specs[n] for n in NOTEBOOK_PACKAGES] + list(project.get("optional-dependencies", {}).get("student", []))
+
+
+# Packages a notebook imports that a notebook platform may lack (Colab has torch, numpy, matplotlib and
+# scikit-learn, not Otter or POT): the setup cell installs those missing, by import name. Never torch: a bare
+# `pip install torch` resolves a multi-GB CUDA build.
+COLAB_NEEDS = {"otter": "otter-grader", "ot": "pot", "sklearn": "scikit-learn"}
+
+
+def colab_needs(course: Path) -> dict[str, str]:
+    """`{import name: requirement}` for the setup cell, the requirements as pyproject.toml pins them."""
+    pins = {re.match(r"[A-Za-z0-9_.\-]+", r).group(0).lower(): r for r in requirements(course)}
+    return {module: pins[dist] for module, dist in COLAB_NEEDS.items()}
 
 
 def otter_version(course: Path) -> str:
@@ -108,7 +121,9 @@ def finish_student_folder(assignment, folder: Path) -> None:
     values = dict(assignment=assignment.id, title=title(assignment.master),
                   otter_version=otter_version(assignment.course))
     quoted = ", ".join(f'"{name}"' for name in files)
-    add_setup_cell(notebook, render(template("setup_cell.py"), files=f"[{quoted}]", **values).strip())
+    needs = ", ".join(f'"{module}": "{spec}"' for module, spec in colab_needs(assignment.course).items())
+    add_setup_cell(notebook, render(template("setup_cell.py"), files=f"[{quoted}]", needs=f"{{{needs}}}",
+                                    **values).strip())
     limits = assignment.config.limits
     (folder / "README.md").write_text(render(
         template("README.md"), support=" and ".join(f"`{name}`" for name in support) or "no support module",

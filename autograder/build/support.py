@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 _SHIPPED = re.compile(r"^from \.(\w+) import ([\w, ]+?)\s*# shipped.*$", re.M)
-ALLOWED_IMPORTS = {"__future__", "math", "typing", "numpy", "torch", "matplotlib"}
+ALLOWED_IMPORTS = {"__future__", "math", "typing", "numpy", "torch", "matplotlib", "sklearn"}
 
 
 class SupportError(ValueError):

@@ -1,6 +1,7 @@
 # Setup: run this cell first. On your own computer, with the notebook in its folder, it does nothing.
-# On Google Colab it installs Otter (grader.check) and moves into this assignment's folder of files.
-def setup_assignment(assignment, files, otter):
+# On Google Colab it installs what the notebook needs and Colab lacks (Otter for grader.check, ...) and moves
+# into this assignment's folder of files.
+def setup_assignment(assignment, files, needs):
     import importlib.util
     import os
     import subprocess
@@ -8,11 +9,12 @@ def setup_assignment(assignment, files, otter):
     import zipfile
     from pathlib import Path
 
-    if importlib.util.find_spec("otter") is None:
-        print(f"Installing {otter} ...")
-        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", otter], capture_output=True, text=True)
+    missing = [spec for module, spec in needs.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"Installing {', '.join(missing)} ...")
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], capture_output=True, text=True)
         if pip.returncode != 0:
-            raise RuntimeError(f"pip install {otter} failed:\n{pip.stderr}")
+            raise RuntimeError(f"pip install {' '.join(missing)} failed:\n{pip.stderr}")
         importlib.invalidate_caches()
     try:
         import google.colab  # noqa: F401  (importable only on Colab)
@@ -44,4 +46,4 @@ def setup_assignment(assignment, files, otter):
           "notebook (grader.export() does not run on Colab).")
 
 
-setup_assignment("{{assignment}}", files={{files}}, otter="otter-grader=={{otter_version}}")
+setup_assignment("{{assignment}}", files={{files}}, needs={{needs}})
