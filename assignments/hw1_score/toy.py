@@ -46,6 +46,7 @@ __all__ = [
     "quantize",
     "discretized_gaussian_log_likelihood",
     "TimeMLP",
+    "LabelTimeMLP",
     "train",
     "plot_samples",
     "plot_vector_field",
@@ -154,6 +155,42 @@ class TimeMLP(nn.Module):
             s = s.expand(x.shape[0])
         h = torch.cat([x.to(torch.float32), self.embed(s)], dim=1)  # (B, d + emb_dim)
         return self.net(h).to(x.dtype)
+
+
+class LabelTimeMLP(TimeMLP):
+    """MLP ``f(x, s, y)`` conditioned on a per-sample scalar ``s`` and a class label ``y`` (for guidance).
+
+    As ``TimeMLP``, with a learned embedding of ``y`` in ``{0, ..., num_classes}`` concatenated to the input:
+    ``num_classes`` labels plus one more, the null label ``num_classes`` of classifier-free guidance ("no class").
+    The embedding is drawn from ``generator`` after the layers (standard normal entries).
+
+    Args:
+        d: data dimension; num_classes: number of real classes; hidden, emb_dim: as ``TimeMLP``;
+        label_dim: size of the label embedding; generator: the source of the initial parameters.
+    """
+
+    def __init__(self, d: int = 2, num_classes: int = 10, hidden: int = 128, emb_dim: int = 32, label_dim: int = 16,
+                 *, generator: torch.Generator):
+        super().__init__(d + label_dim, hidden, emb_dim, generator=generator)
+        self.d, self.num_classes = d, num_classes
+        self.net[-1] = nn.utils.skip_init(nn.Linear, hidden, d)  # replaces the (hidden, d + label_dim) output layer
+        self.label_emb = nn.utils.skip_init(nn.Embedding, num_classes + 1, label_dim)
+        with torch.no_grad():
+            bound = 1 / math.sqrt(hidden)
+            self.net[-1].weight.uniform_(-bound, bound, generator=generator)
+            self.net[-1].bias.uniform_(-bound, bound, generator=generator)
+            self.label_emb.weight.normal_(generator=generator)
+
+    def forward(self, x: torch.Tensor, s, y: torch.Tensor) -> torch.Tensor:
+        """``x (B, d)``, ``s`` as in ``TimeMLP``, ``y`` int64 ``(B,)`` in ``[0, num_classes]`` -> ``(B, d)``."""
+        y = torch.as_tensor(y, device=x.device).to(torch.int64)
+        if y.dim() == 0:
+            y = y.expand(x.shape[0])
+        if bool(((y < 0) | (y > self.num_classes)).any()):
+            raise ValueError(f"labels must lie in [0, {self.num_classes}] ({self.num_classes} is the null label), "
+                             f"got {sorted(set(y.tolist()))}")
+        h = torch.cat([x.to(torch.float32), self.label_emb(y)], dim=1)  # (B, d + label_dim)
+        return super().forward(h, s).to(x.dtype)
 
 
 def train(model: nn.Module, loss_fn, data: torch.Tensor, *, steps: int, batch_size: int, lr: float,

@@ -57,6 +57,15 @@ def test_predict_x0(predict_x0_from_eps):
         err = torch.where(same, torch.zeros_like(g), (g - w).abs())
         return bool((err <= factor * (MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0))).all())
 
+    def judge_raised(what, raised, expected):
+        """None when the call raised the exception class `expected` (`raised`: the class name, None if it returned);
+        else what is wrong."""
+        if raised is None:
+            return f'{what}: returned a result where the contract raises {expected} for these inputs'
+        if raised != expected:
+            return f'{what}: raised {raised} where the contract raises {expected} for these inputs'
+        return None
+
     def judge(what, outputs, answer_outputs, dtypes, rtol, atol, broadcast):
         """The first thing wrong with a function's outputs (a tensor or a tuple), or None."""
         got = outputs if isinstance(outputs, tuple) else (outputs,)
@@ -110,8 +119,18 @@ def test_predict_x0(predict_x0_from_eps):
         """Run one rendered case on the student's function `fn`; raise AssertionError with what is wrong."""
         import torch
         inputs = case['inputs']
-        before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         what = f"{name} (public case {number}: {case['what']})"
+        if case.get('raises'):
+            raised = None
+            try:
+                fn(**inputs)
+            except Exception as err:
+                raised = type(err).__name__
+            problem = judge_raised(what, raised, case['raises'])
+            if problem:
+                raise AssertionError(f'{problem}\n    inputs: {describe(inputs)}')
+            return
+        before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         loss = case.get('loss')
         if loss:
             params = dict(inputs[loss].named_parameters())

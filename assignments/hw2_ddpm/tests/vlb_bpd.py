@@ -57,6 +57,15 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
         err = torch.where(same, torch.zeros_like(g), (g - w).abs())
         return bool((err <= factor * (MATCH_ATOL + MATCH_RTOL * torch.nan_to_num(w.abs(), posinf=0.0))).all())
 
+    def judge_raised(what, raised, expected):
+        """None when the call raised the exception class `expected` (`raised`: the class name, None if it returned);
+        else what is wrong."""
+        if raised is None:
+            return f'{what}: returned a result where the contract raises {expected} for these inputs'
+        if raised != expected:
+            return f'{what}: raised {raised} where the contract raises {expected} for these inputs'
+        return None
+
     def judge(what, outputs, answer_outputs, dtypes, rtol, atol, broadcast):
         """The first thing wrong with a function's outputs (a tensor or a tuple), or None."""
         got = outputs if isinstance(outputs, tuple) else (outputs,)
@@ -110,8 +119,18 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
         """Run one rendered case on the student's function `fn`; raise AssertionError with what is wrong."""
         import torch
         inputs = case['inputs']
-        before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         what = f"{name} (public case {number}: {case['what']})"
+        if case.get('raises'):
+            raised = None
+            try:
+                fn(**inputs)
+            except Exception as err:
+                raised = type(err).__name__
+            problem = judge_raised(what, raised, case['raises'])
+            if problem:
+                raise AssertionError(f'{problem}\n    inputs: {describe(inputs)}')
+            return
+        before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         loss = case.get('loss')
         if loss:
             params = dict(inputs[loss].named_parameters())
@@ -179,11 +198,12 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
 
         `time` is how the contract says the model is called: ``"index"`` (``t``, an int64 tensor of shape
         ``(B,)``: DDPM's eps-model), ``"level"`` (``sigma``, a number or a float tensor of shape ``()`` or
-        ``(B,)``: a noise-conditional score model) or ``"any"``. A call that breaks it raises TypeError, which the
+        ``(B,)``: a noise-conditional score model), ``"none"`` (``x`` alone, as ``f(x)``: a classifier's
+        ``logits_fn``, whose ``s`` term is then 0) or ``"any"``. A call that breaks it raises TypeError, which the
         student sees.
         """
         PARTS = ('W', 'b', 'c', 'A', 'E', 'V')
-        TIMES = ('any', 'index', 'level')
+        TIMES = ('any', 'index', 'level', 'none')
 
         def __init__(self, W, b, c, A=None, E=None, V=None, *, time: str='any'):
             super().__init__()
@@ -205,6 +225,12 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
             return TestModel(**{p: torch.from_numpy(a.copy()) for p, a in self.arrays().items()}, time=self.time)
 
         def _check_time(self, s, B: int) -> None:
+            if self.time == 'none':
+                if s is not None:
+                    raise TypeError('the model takes x alone (logits_fn(x)); it got a second argument')
+                return
+            if s is None and self.time == 'any':
+                raise TypeError('the model takes a step or a noise level as its second argument: f(x, s)')
             if self.time == 'index' and (not (isinstance(s, torch.Tensor) and s.dtype == torch.int64 and (tuple(s.shape) == (B,)))):
                 got = f'a {s.dtype} tensor of shape {tuple(s.shape)}' if isinstance(s, torch.Tensor) else repr(s)
                 raise TypeError(f'the model takes t as an int64 tensor of shape (B,) = ({B},), the step of each sample (e.g. torch.full((B,), t, dtype=torch.int64)); it got {got}')
@@ -214,11 +240,12 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
                     got = f'a {s.dtype} tensor of shape {tuple(s.shape)}' if isinstance(s, torch.Tensor) else repr(s)
                     raise TypeError(f'the model takes the noise level sigma as a number or a float tensor of shape () or (B,) = ({B},); it got {got}')
 
-        def forward(self, x, s, y=None):
+        def forward(self, x, s=None, y=None):
             B = x.shape[0]
             self._check_time(s, B)
             cast = lambda p: p.to(dtype=x.dtype, device=x.device)
-            s = torch.as_tensor(s).to(dtype=x.dtype, device=x.device).reshape(-1, 1)
+            s = torch.as_tensor(0.0 if s is None else s)
+            s = s.to(dtype=x.dtype, device=x.device).reshape(-1, 1)
             h = x.reshape(B, -1) @ cast(self.W).T + cast(self.b) + s * cast(self.c)
             if y is not None:
                 if self.E is None:
