@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Assignments are discovered: one per grading_config/<id>.toml.
 ASSIGNMENTS = $(patsubst grading_config/%.toml,%,$(wildcard grading_config/*.toml))
-# End-to-end grading is split per assignment (xdist groups), so assignments are graded in parallel.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# End-to-end grading is split per assignment (xdist groups), so assignments are graded in parallel; the slowest
+# tests are listed at the end, so a CI log shows where the time goes.
+PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 
 .PHONY: demo test venv build bench clean lab
 
