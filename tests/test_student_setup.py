@@ -242,7 +242,7 @@ def student_venv(request, tmp_path_factory):
                 shutil.rmtree(old, ignore_errors=True)
             start = time.monotonic()
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile"]  # bytecode on import
             subprocess.run([*pip, "torch==2.13.0"], check=True, timeout=900)
             subprocess.run([*pip, "-r", str(reqs)], check=True, timeout=900)
             (venv / "installed.json").write_text(json.dumps({"seconds": round(time.monotonic() - start, 1)}))
