@@ -317,9 +317,16 @@ def ddrm_step(x_t: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor, x0_pred:
     deviation is ``eta * sqrt(1 - ab_prev)`` (DDIM's ``ddim_sigma`` with another eta). The official code uses
     ``eta`` for the first two cases (its ``etaC``, ``etaA``) and ``eta_b`` for the third (``etaB``), and draws
     its noise in spectral coordinates (here ``z = V^T noise``, the same law). Run with the same draws, the two
-    agree to round-off, except at the boundary ``s_i sigma == sigma_y``, where the code falls back to the first
-    case and this function applies the paper's ``>=``: with ``sigma_y = 0`` and ``eta_b = 1`` the last step
-    (``sigma = 0``) returns ``H x = y`` exactly, where the code returns ``x0_pred``.
+    agree to round-off except in two cases:
+
+    - at the boundary ``s_i sigma == sigma_y``, where the code falls back to the first case and this function
+      applies the paper's ``>=``: with ``sigma_y = 0`` and ``eta_b = 1`` the last step (``sigma = 0``) returns
+      ``H x = y`` exactly, where the code returns ``x0_pred``;
+    - a singular value exactly ``0`` among the first ``m`` (a blur's zeros) with ``sigma_y > 0``: the code's
+      ``cond_after`` test (``s_i sigma < sigma_y``, true for ``s_i = 0``) sends that coordinate to the second
+      ("noisier") case, which adds ``sqrt(1 - eta**2) sigma (U^T y)_i / sigma_y`` in place of DDIM's
+      ``sqrt(1 - eta**2) sigma eps_bar_i``, pulling it towards ``(U^T y)_i / sigma_y``, pure measurement noise
+      there. This function follows the paper's Eq. (8), where ``s_i = 0`` is unobserved (the first case).
 
     Args:
         x_t, x0_pred, noise: ``(B, *D)`` (``noise`` a standard normal draw in data coordinates).
@@ -424,11 +431,15 @@ def dps_step(x_t: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor, eps_model
     Reference: Chung, Kim, McCann, Klasky & Ye 2023, arXiv:2209.14687, Algorithm 1, as in the official code
     (github.com/DPS2022/diffusion-posterior-sampling, ``PosteriorSampling``): the unconditional step
     ``ddim_step(x_t, t, t_prev, eps_pred, alpha_bar, eta, noise)`` (with ``eta = 1`` on contiguous steps, the
-    paper's DDPM step) minus ``zeta * grad_{x_t} ||y - H x0_pred(x_t)||``. The norm is *not* squared (Algorithm 1
-    writes the gradient of the squared norm with step ``zeta_i``; the code, and this function, use the plain norm
-    with step ``zeta``, i.e. ``zeta_i = zeta / ||y - H x0_pred||`` up to a factor 2), it is taken per sample (the
-    code takes one norm over the whole batch, the same for ``B = 1``), and the gradient runs through the model:
-    ``-(d x0_pred / d x_t)^T H^T r / ||r||`` with ``r = y - H x0_pred``.
+    paper's DDPM step) minus ``zeta * grad_{x_t} ||y - H x0_pred(x_t)||``. The norm is *not* squared: Algorithm 1
+    steps by ``zeta_i`` along the gradient of the squared norm, with ``zeta_i = zeta' / ||r||`` (the paper's
+    Appendix C), and ``grad ||r||**2 = 2 ||r|| grad ||r||``, so this function's ``zeta`` (the code's ``scale``,
+    applied to the plain norm) is ``2 zeta'``, i.e. ``zeta_i = zeta / (2 ||r||)``. The norm is taken per sample
+    (the code takes one norm over the whole batch, the same for ``B = 1``), and the gradient runs through the
+    model: ``-(d x0_pred / d x_t)^T H^T r / ||r||`` with ``r = y - H x0_pred``. Two further differences from the
+    official code: it clips ``x0_pred`` to ``[-1, 1]`` (``clip_denoised: True``) before forming the residual
+    (and the step), and its DDPM step uses the model's learned variance, where ``eta = 1`` here gives the
+    posterior variance ``beta_tilde``.
 
     Args:
         x_t, noise: ``(B, *D)``; t, t_prev: int64 ``(B,)``; eps_model: differentiable ``(x, t) -> (B, *D)``;
@@ -453,11 +464,16 @@ def pigdm_step(x_t: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor, eps_mod
     Reference: Song, Vahdat, Mardani & Kautz 2023, "Pseudoinverse-Guided Diffusion Models for Inverse Problems"
     (ICLR 2023), Algorithm 1 (noiseless, with DDIM). The guidance is the vector-Jacobian product
     ``g = ((H^+ y - H^+ H x0_pred)^T d x0_pred / d x_t)^T`` through the model, the noiseless form of their
-    ``grad log p_t(y | x_t) ≈ r_t^{-2} g`` (``p_t(y | x_t) ≈ N(H x0_pred, r_t^2 H H^T)``); Algorithm 1 adds it with
-    the weight ``sqrt(ab_t)``: ``x_{t_prev} = ddim_step(x_t, t, t_prev, eps_pred, alpha_bar, eta, noise) +
-    sqrt(ab_t) g`` (its ``sqrt(a_s) x_hat + c1 eps + c2 eps_theta + sqrt(a_t) g``; ``c1`` is ``ddim_sigma``).
-    No guidance scale beyond the paper's; the authors' later code (NVlabs/RED-diff, ``algos/pgdm.py``) defaults
-    to the weight ``sqrt(ab_prev * ab_t)`` instead.
+    ``grad log p_t(y | x_t) ≈ r_t^{-2} g`` (``p_t(y | x_t) ≈ N(H x0_pred, r_t^2 H H^T)``). Algorithm 1's update,
+    in the paper's notation (its ``alpha_t`` is ``alpha_bar_t`` here, its ``s`` is ``t_prev``), is
+    ``x_s = sqrt(ab_s) x0_hat + c1 eps + c2 eps_theta + sqrt(ab_t) g`` (``c1`` is ``ddim_sigma``, ``eps`` fresh
+    noise, ``c2 = sqrt(1 - ab_s - c1**2)``), so ``x_{t_prev} = ddim_step(x_t, t, t_prev, eps_pred, alpha_bar, eta,
+    noise) + sqrt(ab_t) g``. The weight ``sqrt(ab_t)`` is the paper's heuristic, not derived, and this function
+    adds no other guidance scale. Alternatives: the authors' later code (NVlabs/RED-diff, ``algos/pgdm.py``, by
+    default) and azula use ``sqrt(ab_prev * ab_t)``; substituting ``grad log p_t ≈ g / r_t^2`` with
+    ``r_t^2 = 1 - ab_t`` into DDIM (through Tweedie's ``x0_hat`` and ``eps_theta``) gives
+    ``sqrt(ab_prev / ab_t) - c2 / sqrt(1 - ab_t)``. RED-diff's ΠGDM also starts from a noised ``H^+ y`` rather
+    than pure noise.
 
     Args:
         as ``dps_step``; op: a ``Degradation`` (``H`` and ``H_pinv``); y: ``(B, m)``.
@@ -484,8 +500,9 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
 
     Gaussian conditioning per component (the Kalman update): with ``S_k = H Sigma_k H^T + sigma_y**2 I`` and
     ``K_k = Sigma_k H^T S_k^{-1}``, component ``k`` becomes ``N(mu_k + K_k (y - H mu_k), Sigma_k - K_k H Sigma_k)``
-    with weight proportional to ``pi_k N(y; H mu_k, S_k)`` (log-sum-exp). ``sigma_y = 0`` needs every ``S_k``
-    invertible (``H`` of full row rank); then the posterior covariances are singular (rank ``d - m``), so use the
+    with weight proportional to ``pi_k N(y; H mu_k, S_k)`` (log-sum-exp). ``sigma_y = 0`` needs every
+    ``H Sigma_k H^T`` invertible (``H`` of full row rank and each ``Sigma_k`` non-singular along the directions ``H``
+    observes); then the posterior covariances are singular (rank ``d - m``), so use the
     means and covariances (``sample`` and ``log_prob`` need positive definite ones).
 
     Args:
@@ -494,7 +511,8 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
     Returns:
         a ``GaussianMixture`` in float64 (the promoted dtype of the parameters and float64).
     Raises:
-        ValueError: some ``S_k`` is singular (``sigma_y = 0`` with ``H`` not of full row rank).
+        ValueError: some ``S_k`` is singular (``sigma_y = 0`` with ``H Sigma_k H^T`` singular: ``H`` not of full
+        row rank, or ``Sigma_k`` singular on ``H``'s row space).
     """
     dtype = torch.promote_types(means.dtype, torch.float64)
     Hm = degradation_matrix(op) if isinstance(op, Degradation) else torch.as_tensor(op)
@@ -506,7 +524,10 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
     S = HS @ Hm.T + sigma_y**2 * torch.eye(m, dtype=dtype)  # (K, m, m)
     L, info = torch.linalg.cholesky_ex(S)
     if bool((info > 0).any()):
-        raise ValueError("H Sigma_k H^T + sigma_y^2 I is singular: sigma_y = 0 needs H of full row rank")
+        bad = torch.nonzero(info > 0)[:, 0].tolist()
+        raise ValueError(f"H Sigma_k H^T + sigma_y^2 I is not positive definite for component(s) {bad}: with "
+                         f"sigma_y = {sigma_y}, H Sigma_k H^T is singular there (H not of full row rank, or "
+                         "Sigma_k singular along a direction H observes)")
     resid = y - mu @ Hm.T  # (K, m)
     sol = torch.cholesky_solve(resid[..., None], L)  # (K, m, 1): S_k^{-1} (y - H mu_k)
     post_mean = mu + (HS.transpose(1, 2) @ sol)[..., 0]

@@ -234,6 +234,51 @@ def test_ddrm_init_is_eq_7():
     torch.testing.assert_close(far, math.sqrt(1 - ab) * z)
 
 
+
+def _ddrm_init_oracle(y, Hd, t, sigma_y, noise):
+    """Kawar et al. 2022, Eq. (7), with a dense SVD, coordinate by coordinate, in the scaled variable: x_bar_i =
+    (U^T y)_i / s_i + sqrt(sigma_T**2 - sigma_y**2 / s_i**2) z_i where s_i > 0 and s_i sigma_T >= sigma_y, else
+    sigma_T z_i; x_T = sqrt(ab_T) V x_bar."""
+    m, d = Hd.shape
+    U, S, Vh = torch.linalg.svd(Hd, full_matrices=True)
+    s = torch.zeros(d, dtype=F64)
+    s[:S.shape[0]] = torch.where(S > 1e-9, S, torch.zeros_like(S))
+    out = torch.empty(noise.shape[0], d, dtype=F64)
+    for b in range(noise.shape[0]):
+        ab = float(ALPHA_BAR[t[b]])
+        sig_T = math.sqrt(1 - ab) / math.sqrt(ab)
+        zb, ub = Vh @ noise[b].reshape(d), U.T @ y[b]
+        new = torch.empty(d, dtype=F64)
+        for i in range(d):
+            if s[i] > 0 and s[i] * sig_T >= sigma_y:
+                new[i] = ub[i] / s[i] + math.sqrt(sig_T**2 - sigma_y**2 / s[i] ** 2) * zb[i]
+            else:
+                new[i] = sig_T * zb[i]
+        out[b] = math.sqrt(ab) * Vh.T @ new
+    return out.reshape(noise.shape)
+
+
+@pytest.mark.parametrize("kind", ["sr", "color"])
+def test_ddrm_init_is_eq_7_coordinate_by_coordinate(kind):
+    """Singular values below 1 (1/2 for 2x super-resolution, 1/sqrt(3) for the channel mean), sigma_y = 0.3, so the
+    1/s factors matter. Per sample t: sigma_T from 157 down to 0.18; s sigma_T >= sigma_y (y used) at t = 999, 300,
+    200, and not at t = 120, 100 (where sigma_T >= sigma_y still: a threshold without s is caught) and 50. Any dense
+    SVD gives the same x_T: all singular values are equal, so each case is a function of the observed subspace."""
+    op = _make(kind, 3 if kind == "color" else 2, 4, 4, factor=2)
+    g = torch.Generator().manual_seed(16)
+    t = torch.tensor([999, 300, 200, 120, 100, 50])
+    B, sigma_y = t.shape[0], 0.3
+    y, noise = torch.randn(B, op.m, generator=g, dtype=F64), torch.randn(B, *op.shape, generator=g, dtype=F64)
+    s = float(op.singulars()[0])
+    sig_T = torch.sqrt(1 - ALPHA_BAR[t]) / torch.sqrt(ALPHA_BAR[t])
+    assert (s * sig_T >= sigma_y).tolist() == [True, True, True, False, False, False]
+    assert (sig_T >= sigma_y).tolist() == [True, True, True, True, True, False]
+    got = inverse.ddrm_init(y, op, ALPHA_BAR, t, sigma_y, noise)
+    want = _ddrm_init_oracle(y, inverse.degradation_matrix(op), t, sigma_y, noise)
+    assert got.shape == noise.shape
+    torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-10)
+
+
 def _mixture():
     weights = torch.tensor([0.3, 0.5, 0.2], dtype=F64)
     means = torch.tensor([[-1.0, 0.5], [0.8, -0.3], [0.2, 1.2]], dtype=F64)
@@ -400,6 +445,64 @@ def test_pigdm_step_adds_sqrt_alpha_bar_times_the_pseudoinverse_vjp():
     torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-9)
 
 
+
+def _tanh_eps_model(d, seed):
+    """eps(x) = tanh(A x + b) with a fixed non-symmetric A (float64): the Jacobian of x0_pred,
+    (I - sqrt(1 - ab) diag(1 - eps**2) A) / sqrt(ab), is far from symmetric, so J v and J^T v differ."""
+    g = torch.Generator().manual_seed(seed)
+    A, b = 1.5 * torch.randn(d, d, generator=g, dtype=F64) / math.sqrt(d), 0.3 * torch.randn(d, generator=g, dtype=F64)
+
+    def eps_model(x, t):
+        return torch.tanh(x.reshape(x.shape[0], -1) @ A.T + b).reshape(x.shape)
+    return eps_model
+
+
+def _x0_jacobians(eps_model, x_t, t):
+    """x0_pred (B, d) and its per-sample Jacobians d x0_pred / d x_t (B, d, d), by torch.autograd.functional."""
+    ab = float(ALPHA_BAR[int(t[0])])
+    shape = x_t.shape[1:]
+
+    def x0_of(v):  # one sample, flat
+        x = v.reshape(1, *shape)
+        return ((x - math.sqrt(1 - ab) * eps_model(x, t[:1])) / math.sqrt(ab)).reshape(-1)
+    flat = x_t.reshape(x_t.shape[0], -1)
+    x0 = torch.stack([x0_of(v) for v in flat])
+    J = torch.stack([torch.autograd.functional.jacobian(x0_of, v) for v in flat])
+    return x0, J
+
+
+@pytest.mark.parametrize("method", ["dps", "pigdm"])
+def test_guidance_is_a_vjp_with_a_non_symmetric_jacobian(method):
+    """The mixture denoiser's Jacobian is symmetric (a Hessian of log p_t), so it cannot tell J^T v from J v. With
+    eps = tanh(A x + b), A non-symmetric, the guidance must be J^T v (v = -H^T r / ||r|| for DPS, H^+ y - H^+ H x0
+    for ΠGDM), J from torch.autograd.functional.jacobian; J v differs from it by more than half its size."""
+    eps_model = _tanh_eps_model(8, seed=17)
+    g = torch.Generator().manual_seed(18)
+    x_t, noise = (torch.randn(4, 2, 4, generator=g, dtype=F64) for _ in range(2))
+    t, t_prev, eta = torch.full((4,), 500), torch.full((4,), 450), 0.4
+    ab = float(ALPHA_BAR[500])
+    x0, J = _x0_jacobians(eps_model, x_t, t)
+    assert float((J - J.transpose(1, 2)).abs().max()) > 1.0
+    plain = ddim.ddim_step(x_t, t, t_prev, eps_model(x_t, t), ALPHA_BAR, eta, noise)
+    if method == "dps":
+        op = inverse.Inpainting(torch.tensor([[True, False, True, True], [False, True, False, True]]))
+        y = 2 * torch.randn(4, op.m, generator=g, dtype=F64)
+        r = y - op.H(x0)
+        v = op.H_T(r) / r.norm(dim=1, keepdim=True)  # -d||r|| / d x0_pred
+        zeta = 0.7
+        got = inverse.dps_step(x_t, t, t_prev, eps_model, y, op, ALPHA_BAR, zeta, eta, noise) - plain
+    else:
+        op = inverse.SuperResolution((1, 2, 4), 2)
+        y = 2 * torch.randn(4, op.m, generator=g, dtype=F64)
+        v = op.H_pinv(y) - op.H_pinv(op.H(x0))
+        zeta = math.sqrt(ab)
+        got = inverse.pigdm_step(x_t, t, t_prev, eps_model, y, op, ALPHA_BAR, eta, noise) - plain
+    vjp = zeta * (J.transpose(1, 2) @ v[..., None])[..., 0]  # J^T v
+    jvp = zeta * (J @ v[..., None])[..., 0]
+    assert float((vjp - jvp).norm()) > 0.5 * float(vjp.norm()) > 0.1
+    torch.testing.assert_close(got.reshape(4, -1), vjp, rtol=1e-9, atol=1e-9)
+
+
 # ----------------------------------------------------------------------------------------------- the exact oracle
 @pytest.mark.parametrize("as_matrix", [True, False])
 def test_mixture_posterior_is_monte_carlo_importance_weighting(as_matrix):
@@ -429,7 +532,8 @@ def test_mixture_posterior_is_monte_carlo_importance_weighting(as_matrix):
 
 def test_mixture_posterior_without_noise_needs_full_row_rank():
     """sigma_y = 0 with H of full row rank: every component's mean satisfies H mu = y and H Sigma H^T = 0, and it is
-    the limit of small sigma_y; with H of rank 1 < m = 2 it is a ValueError."""
+    the limit of small sigma_y; with H of rank 1 < m = 2, or a component whose covariance is singular along H's row
+    (H Sigma_k H^T = 0 with H of full row rank), it is a ValueError naming H Sigma_k H^T."""
     prior = _mixture()
     Hd, y = torch.tensor([[1.0, 0.5]], dtype=F64), torch.tensor([0.4], dtype=F64)
     post = inverse.mixture_posterior(prior.weights, prior.means, prior.covs, Hd, y, 0.0)
@@ -438,12 +542,18 @@ def test_mixture_posterior_without_noise_needs_full_row_rank():
     near = inverse.mixture_posterior(prior.weights, prior.means, prior.covs, Hd, y, 1e-5)
     for a, b in [(post.weights, near.weights), (post.means, near.means), (post.covs, near.covs)]:
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
-    with pytest.raises(ValueError, match="full row rank"):
+    with pytest.raises(ValueError, match=r"H Sigma_k H\^T is singular"):
         rank_one = torch.tensor([[1.0, 1.0], [2.0, 2.0]], dtype=F64)
         inverse.mixture_posterior(prior.weights, prior.means, prior.covs, rank_one, y.repeat(2), 0.0)
+    flat = prior.covs.clone()
+    flat[1] = torch.outer(torch.tensor([0.5, -1.0], dtype=F64), torch.tensor([0.5, -1.0], dtype=F64))  # H Sigma H^T = 0
+    with pytest.raises(ValueError, match=r"component\(s\) \[1\].*H Sigma_k H\^T is singular"):
+        inverse.mixture_posterior(prior.weights, prior.means, flat, Hd, y, 0.0)  # H of full row rank
 
 
 # ----------------------------------------------------------------------------- mutation tests of the tests
+# x0_pred as a function of u, in inverse.py's names: for the mutants that take a JVP instead of the VJP
+_X0_OF_U = "(u - torch.sqrt(1 - extract(alpha_bar, t, u)) * eps_model(u, t)) / torch.sqrt(extract(alpha_bar, t, u))"
 MUTANTS = [
     pytest.param(test_every_operator_is_its_svd, {},
                  [("self._two_sided(self.V_h.T, _flat(x, self.d), self.V_w)",
@@ -474,6 +584,16 @@ MUTANTS = [
     pytest.param(test_ddrm_init_is_eq_7, {},
                  [("return (torch.sqrt(ab) * op.V(x_bar)).reshape(noise.shape)",
                    "return (op.V(x_bar) / sigma_T).reshape(noise.shape)")], id="ddrm-init-divided-by-sigma-T"),
+    pytest.param(test_ddrm_init_is_eq_7_coordinate_by_coordinate, dict(kind="sr"),
+                 [("x_bar = torch.where(use_y, _y_bar(op, y, z) +",
+                   "x_bar = torch.where(use_y, op.add_zeros(op.U_T(y.to(z.dtype))) +")],
+                 id="ddrm-init-y-bar-without-s"),
+    pytest.param(test_ddrm_init_is_eq_7_coordinate_by_coordinate, dict(kind="color"),
+                 [("torch.sqrt((sigma_T**2 - sigma_y**2 / s_safe**2).clamp(min=0)) * z",
+                   "torch.sqrt((sigma_T**2 - sigma_y**2).clamp(min=0)) * z")], id="ddrm-init-sigma-y-without-s"),
+    pytest.param(test_ddrm_init_is_eq_7_coordinate_by_coordinate, dict(kind="sr"),
+                 [("use_y = (s > 0) & (s * sigma_T >= sigma_y)", "use_y = (s > 0) & (sigma_T >= sigma_y)")],
+                 id="ddrm-init-threshold-without-s"),
     pytest.param(test_ddrm_without_measurement_noise_ends_on_the_measurement, dict(kind="color"),
                  [("less_noisy = observed & (s * sigma >= sigma_y)", "less_noisy = observed & (s * sigma > sigma_y)")],
                  id="ddrm-official-boundary"),
@@ -498,6 +618,16 @@ MUTANTS = [
     pytest.param(test_pigdm_step_adds_sqrt_alpha_bar_times_the_pseudoinverse_vjp, {},
                  [("return (x_prev + torch.sqrt(extract(alpha_bar, t, x_prev)) * g).detach()",
                    "return (x_prev + g).detach()")], id="pigdm-without-the-weight"),
+    pytest.param(test_guidance_is_a_vjp_with_a_non_symmetric_jacobian, dict(method="dps"),
+                 [("(grad,) = torch.autograd.grad(norm.sum(), x)",
+                   "(v,) = torch.autograd.grad(norm.sum(), x0_pred, retain_graph=True); "
+                   f"grad = torch.autograd.functional.jvp(lambda u: {_X0_OF_U}, x.detach(), v)[1]")],
+                 id="dps-jvp-for-vjp"),
+    pytest.param(test_guidance_is_a_vjp_with_a_non_symmetric_jacobian, dict(method="pigdm"),
+                 [("(g,) = torch.autograd.grad((direction * x0_pred.reshape(x.shape[0], -1)).sum(), x)",
+                   f"g = torch.autograd.functional.jvp(lambda u: {_X0_OF_U}, x.detach(), "
+                   "direction.reshape(x.shape))[1]")],
+                 id="pigdm-jvp-for-vjp"),
     pytest.param(test_mixture_posterior_is_monte_carlo_importance_weighting, dict(as_matrix=False),
                  [("return GaussianMixture(torch.softmax(log_w, dim=0), post_mean",
                    "return GaussianMixture(w, post_mean")], id="posterior-prior-weights"),
