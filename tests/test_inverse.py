@@ -121,12 +121,18 @@ def test_blur_loses_exactly_the_null_space_of_its_1d_matrices():
 
 
 # ----------------------------------------------------------------------------------------------------------- DDRM
+def _dense_svd(Hd):
+    """``U``, the singular values padded to ``d`` (zero below 1e-9) and ``V^T`` of a dense ``(m, d)`` matrix."""
+    U, S, Vh = torch.linalg.svd(Hd, full_matrices=True)
+    s = torch.zeros(Hd.shape[1], dtype=F64)
+    s[:S.shape[0]] = torch.where(S > 1e-9, S, torch.zeros_like(S))
+    return U, s, Vh
+
+
 def _ddrm_oracle(x_t, t, t_prev, x0_pred, y, Hd, sigma_y, eta, eta_b, noise):
     """Kawar et al. 2022, Eq. (8), with a dense SVD, coordinate by coordinate, in the scaled variable."""
     m, d = Hd.shape
-    U, S, Vh = torch.linalg.svd(Hd, full_matrices=True)
-    s = torch.zeros(d, dtype=F64)
-    s[:S.shape[0]] = torch.where(S > 1e-9, S, torch.zeros_like(S))
+    U, s, Vh = _dense_svd(Hd)
     out = torch.empty(x_t.shape[0], d, dtype=F64)
     for b in range(x_t.shape[0]):
         ab_t = float(ALPHA_BAR[t[b]])
@@ -240,9 +246,7 @@ def _ddrm_init_oracle(y, Hd, t, sigma_y, noise):
     (U^T y)_i / s_i + sqrt(sigma_T**2 - sigma_y**2 / s_i**2) z_i where s_i > 0 and s_i sigma_T >= sigma_y, else
     sigma_T z_i; x_T = sqrt(ab_T) V x_bar."""
     m, d = Hd.shape
-    U, S, Vh = torch.linalg.svd(Hd, full_matrices=True)
-    s = torch.zeros(d, dtype=F64)
-    s[:S.shape[0]] = torch.where(S > 1e-9, S, torch.zeros_like(S))
+    U, s, Vh = _dense_svd(Hd)
     out = torch.empty(noise.shape[0], d, dtype=F64)
     for b in range(noise.shape[0]):
         ab = float(ALPHA_BAR[t[b]])
