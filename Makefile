@@ -51,7 +51,7 @@ build: $(STAMP)
 demo: build
 	@for a in $(ASSIGNMENTS); do \
 	  d=reports/demo-in/$$a; rm -rf $$d; mkdir -p $$d; \
-	  cp tests/submissions/$$a/reference.ipynb tests/submissions/$$a/skeleton.ipynb tests/submissions/$$a/hostile_os_exit.ipynb $$d/; \
+	  cp tests/submissions/$$a/reference.ipynb tests/submissions/$$a/skeleton.ipynb tests/submissions/$$a/hostile_monkeypatch.ipynb $$d/; \
 	  cp $$(ls tests/submissions/$$a/wrong_*.ipynb | head -n 2) $$d/; \
 	  $(BIN)/diffcourse grade $$a $$d --out reports/$$a --workers 2 --cell-timeout 40 --call-timeout 5 || exit 1; \
 	  echo; \

@@ -18,7 +18,7 @@ from autograder.grading.batch import grade_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 # Cells of the bundled notebooks take up to ~12 s on a loaded 2-core machine, calls well under a second: the
-# limits leave ten times that. Only hostile_infinite_loop pays a limit (one call limit), so headroom is cheap. A call
+# limits leave ten times that. Only hostile_infinite_loop (hw1's) pays a limit (one call limit), so headroom is cheap. A call
 # limit of 5 s was tried and was too short: right after a restart on the loaded machine a first call ran past it.
 LIMITS = dict(cell_timeout=120.0, call_timeout=15.0, timeout=600.0)
 ASSIGNMENTS = course.assignment_ids()  # each one's tests form an xdist group (tests/conftest.py)
@@ -193,7 +193,7 @@ def test_the_outcome_assertions_catch_a_crash_a_free_point_and_an_unexplained_st
     test_what_happened_is_explained((assignment, _as_expected(assignment), None))
 
     crashed = _as_expected(assignment)
-    crashed["hostile_os_exit"].flags.append("crashed")
+    crashed["hostile_monkeypatch"].flags.append("crashed")
     with pytest.raises(AssertionError):
         test_expected_outcomes((assignment, crashed, None))
 
@@ -206,6 +206,6 @@ def test_the_outcome_assertions_catch_a_crash_a_free_point_and_an_unexplained_st
         test_expected_outcomes((assignment, free, None))
 
     silent = _as_expected(assignment)
-    silent["hostile_os_exit"].notes = []
+    silent["hostile_import_reference"].notes = []
     with pytest.raises(AssertionError):
         test_what_happened_is_explained((assignment, silent, None))

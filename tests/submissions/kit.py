@@ -7,7 +7,8 @@ An assignment's `examples.py` defines:
 - `VARIANTS`: other correct ways to write some functions (`Variant`), checked in-process;
 - `MISTAKES`: realistic mistakes, one function each (`Mistake`); those with `submit=True` are also written
   as `wrong_<name>.ipynb` and graded end to end;
-- `HOSTILE`: which functions the generic hostile submissions use (`Hostile`).
+- `HOSTILE`: which functions the generic hostile submissions use (`Hostile`); one assignment also names
+  where the attacks on the process boundary itself go (`Hostile.boundary`).
 
 `tests/test_checks.py` runs every check in-process on the master solution, the reference and each
 variant (full marks, every comparison well inside its bound) and on each mistake (points lost on its
@@ -54,7 +55,16 @@ class Hostile:
     import_reference: dict  # function -> code that imports course_core (every call fails: course_core is unreachable)
     delegating: list  # the questions those functions belong to (they must lose points)
     find_after: str  # function after whose question the file-system search for course_core is inserted
-    middle: str  # function after whose question the cell-level attacks (os._exit, a loop, patches) go
+    middle: str  # function after whose question the cell-level attacks (patches; os._exit) go
+    # The attacks on the process boundary (os._exit, a looping and an exiting function, a killed parent) do
+    # the same whatever the assignment, so one assignment's examples carry them (see make_submissions.py).
+    boundary: "Boundary | None" = None
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Where the attacks on the process boundary itself act."""
+
     last: str  # function after whose question the grader's parent is killed
     looping: str  # function whose body loops forever
     exiting: str  # function that calls sys.exit

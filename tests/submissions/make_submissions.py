@@ -8,7 +8,10 @@ Every assignment with a `tests/submissions/<id>/examples.py` (see kit.py) gets, 
 - `reference.ipynb`: every function from the examples' REFERENCE, and the written answers;
 - `skeleton.ipynb`: the untouched student notebook;
 - `wrong_<name>.ipynb`: the reference with one catalogued mistake (those marked `submit=True`);
-- `hostile_*.ipynb`: submissions that try to cheat or to take the grader down;
+- `hostile_*.ipynb`: submissions that try to cheat or to take the grader down. Every assignment gets the
+  attacks on its own code (delegating to course_core, monkeypatching its reference); the attacks on the
+  process boundary itself (`os._exit`, a looping and an exiting function, killing the grader's parent) do the
+  same whatever the assignment, so only the one whose `HOSTILE.boundary` names where they go carries them;
 - `reference_export.zip`: the reference as `<id>.ipynb` in a zip, as `grader.export()` would ship it (without
   the experiment cells, which reference.ipynb runs already);
 - `expected.json`: per submission, `{"lose": [questions that must score below full], "zero": bool,
@@ -86,15 +89,20 @@ def submissions(assignment: str) -> list[Submission]:
                    inserts=[(h.find_after, FIND_COURSE_CORE)], lose=h.delegating, status=raising + suspicious),
         Submission("hostile_monkeypatch", inserts=[(h.middle, cell) for cell in monkeypatch_cells(assignment)],
                    lose=everything, zero=True, status=suspicious),
-        Submission("hostile_os_exit", functions=ref, written=written, inserts=[(h.middle, OS_EXIT)],
-                   status=["kernel-died"] + suspicious),
-        Submission("hostile_infinite_loop", functions={**ref, h.looping: with_loop(ref[h.looping], h.looping)},
-                   written=written, lose=[question_of[h.looping]], status=["timeout"]),
-        Submission("hostile_sys_exit_in_function", functions={**ref, h.exiting: with_sys_exit(ref[h.exiting], h.exiting)},
-                   written=written, lose=[question_of[h.exiting]]),
-        Submission("hostile_kill_parent", functions=ref, written=written, inserts=[(h.last, KILL_PARENT)],
-                   status=["killed-grader"] + suspicious),
     ]
+    if h.boundary:  # the attacks on the process boundary itself: one assignment carries them (kit.Hostile)
+        b = h.boundary
+        subs += [
+            Submission("hostile_os_exit", functions=ref, written=written, inserts=[(h.middle, OS_EXIT)],
+                       status=["kernel-died"] + suspicious),
+            Submission("hostile_infinite_loop", functions={**ref, b.looping: with_loop(ref[b.looping], b.looping)},
+                       written=written, lose=[question_of[b.looping]], status=["timeout"]),
+            Submission("hostile_sys_exit_in_function",
+                       functions={**ref, b.exiting: with_sys_exit(ref[b.exiting], b.exiting)},
+                       written=written, lose=[question_of[b.exiting]]),
+            Submission("hostile_kill_parent", functions=ref, written=written, inserts=[(b.last, KILL_PARENT)],
+                       status=["killed-grader"] + suspicious),
+        ]
     return subs
 
 

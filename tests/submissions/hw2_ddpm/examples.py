@@ -610,7 +610,4 @@ def vlb_bits_per_dim(eps_model, x0, beta, noise):
     delegating=["q_sample", "q_posterior", "normal_kl", "vlb_bpd"],
     find_after="q_sample",
     middle="q_posterior_mean_variance",
-    last="vlb_bits_per_dim",
-    looping="normal_kl",
-    exiting="l_simple",
 )

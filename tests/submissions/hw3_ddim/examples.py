@@ -608,7 +608,4 @@ def ddim_invert(eps_model, x0, alpha_bar, timesteps):
     delegating=["sigma", "ddim_step", "respace", "ddim_invert"],
     find_after="ddim_timesteps",
     middle="ddim_sigma",
-    last="ddim_invert",
-    looping="ddim_sigma",
-    exiting="respace_betas",
 )

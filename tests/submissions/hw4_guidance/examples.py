@@ -495,7 +495,4 @@ def cfg_ddim_sample(eps_model, x_T, y, null_label, guidance_scale, alpha_bar, ti
     delegating=["cfg", "implicit_grad", "drop_labels", "cfg_sample"],
     find_after="cfg_eps",
     middle="implicit_classifier_grad",
-    last="cfg_ddim_sample",
-    looping="classifier_guided_eps",
-    exiting="drop_labels",
 )
