@@ -431,3 +431,49 @@ def test_kernels_started_at_once_do_not_collide(new_kernel):
     for i, k in enumerate(kernels):
         assert k.process.km.transport == "ipc"
         assert _run(k, f"print({i} * 7)").strip() == str(i * 7)
+
+
+def test_an_operator_crosses_both_ways_and_acts_as_its_dense_svd(kernel):
+    """The test operator (a degradation given by its dense SVD factors) reaches the student's function and, passed
+    on, the grader's stand-in; there it is the same operator: H = U diag(s) V^T[:m], H^+ a pseudo-inverse."""
+    g = torch.Generator().manual_seed(0)
+    Vt = torch.linalg.qr(torch.randn(6, 6, generator=g, dtype=torch.float64))[0].T
+    U = torch.linalg.qr(torch.randn(3, 3, generator=g, dtype=torch.float64))[0]
+    s = torch.tensor([2.0, 0.5, 0.0], dtype=torch.float64)
+    op = codec.TestOperator(Vt, U, s, (1, 2, 3))
+    dense = U @ torch.diag(s) @ Vt[:3]
+    x = torch.randn(4, 1, 2, 3, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(op.H(x), x.reshape(4, 6) @ dense.T)
+    torch.testing.assert_close(op.H_T(op.H(x)), x.reshape(4, 6) @ dense.T @ dense)
+    torch.testing.assert_close(op.H_pinv(op.H(x)), x.reshape(4, 6) @ (torch.linalg.pinv(dense) @ dense).T)
+    torch.testing.assert_close(op.V(op.V_T(x)), x.reshape(4, 6))
+    assert op.H(x.float()).dtype == torch.float32
+    _run(kernel, "def apply(op, x):\n    return op.H_pinv(op.H(x))\ndef outer(op, x):\n    return apply(op, x) + op.H_T(op.H(x))")
+
+    def apply(op, x):
+        assert isinstance(op, codec.TestOperator) and op.shape == (1, 2, 3) and op.m == 3
+        return op.H_pinv(op.H(x))
+
+    with kernel.standins.active({"apply": apply}):
+        got = kernel.call("outer", {"op": op, "x": x}, timeout=10).outputs[0]
+    torch.testing.assert_close(got, op.H_pinv(op.H(x)) + op.H_T(op.H(x)))
+    with pytest.raises(codec.WireError, match="malformed"):
+        spec, arrays = codec.encode_args({"op": op})
+        codec.decode_args({"op": {**spec["op"], "shape": [7]}}, arrays)
+
+
+def test_the_figures_a_cell_draws_come_back_as_pngs(kernel):
+    """A figure shown in a cell (plt.show(), or left open at the cell's end) comes back as a base64 PNG, for the
+    student's feedback page; at most MAX_IMAGES per cell."""
+    import base64
+
+    from autograder.boundary.channel import MAX_IMAGES
+
+    run = kernel.execute("import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()\n"
+                         "plt.figure(); plt.plot([1, 2])", 60)
+    assert run.status == "ok", run.error
+    assert len(run.images) == 2
+    assert all(base64.b64decode(png).startswith(b"\x89PNG") for png in run.images)
+    many = kernel.execute("for i in range(9):\n    plt.figure(); plt.plot([i]); plt.show()", 60)
+    assert len(many.images) == MAX_IMAGES
+    assert kernel.execute("print(1)", 10).images == []

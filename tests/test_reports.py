@@ -55,6 +55,47 @@ def test_grades_csv_and_gradescope_results(tmp_path):
     assert "q2" in (tmp_path / "feedback" / "zoe.txt").read_text()
 
 
+def _png(color: str) -> str:
+    """A small real PNG (matplotlib), base64."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, 1], [0, 1], color=color)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_the_notebooks_figures_reach_the_students_feedback_page_and_nothing_else_does(tmp_path):
+    """feedback/<name>.html carries the feedback text and every PNG figure the notebook drew (cell by cell);
+    something that is not a PNG in base64 (a forged payload, HTML, a script) is left out, escaped text stays text;
+    a notebook without figures gets no page (and a stale one is removed)."""
+    with_figures = _result("zoe", {"q1": (3, 3)})
+    red, blue = _png("red"), _png("blue")
+    with_figures.figures = [{"cell": 4, "png": red}, {"cell": 9, "png": blue},
+                            {"cell": 9, "png": "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="},  # <script>alert(1)</script>
+                            {"cell": 10, "png": "not base64 !"}, {"cell": 11, "png": None}, "junk"]
+    with_figures.note("a <b>note</b> & more")
+    plain = _result("adam", {"q1": (0, 3)})
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "feedback" / "adam.html").write_text("stale")
+    write_reports([with_figures, plain], tmp_path)
+    page = (tmp_path / "feedback" / "zoe.html").read_text()
+    assert page.count("<img ") == 2 and red in page and blue in page
+    assert "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" not in page and "<script" not in page
+    assert "cell 4" in page and "cell 9" in page and "a &lt;b&gt;note&lt;/b&gt; &amp; more" in page
+    assert "(2) are on zoe.html" in (tmp_path / "feedback" / "zoe.txt").read_text()
+    assert not (tmp_path / "feedback" / "adam.html").exists()
+    assert "html" not in (tmp_path / "feedback" / "adam.txt").read_text()
+
+
 # --- the Gradescope entry point: which upload is graded ------------------------------------------------------
 
 

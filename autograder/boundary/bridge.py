@@ -253,13 +253,15 @@ def make_standin(name: str, contract: list, original, ask):
 
 # -- one call -----------------------------------------------------------------------------------------
 def _tensors(args: dict) -> dict:
-    """Every tensor among the arguments, models' parameters included, by a readable name."""
+    """Every tensor among the arguments, models' parameters and operators' factors included, by a readable name."""
     out = {}
     for name, value in args.items():
         if isinstance(value, torch.Tensor):
             out[name] = value
         elif isinstance(value, codec.TestModel):
             out.update({f"{name}.{p}": t for p, t in value.named_parameters()})
+        elif isinstance(value, codec.TestOperator):
+            out.update({f"{name}.{p}": getattr(value, f"_{p}") for p in codec.TestOperator.PARTS})
     return out
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import queue
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import zmq
 
 MAX_TEXT = 4000  # characters of student output kept for feedback
+MAX_IMAGES = 4  # PNG images kept per execute request (a cell's figures, for the student's feedback)
+MAX_IMAGE_CHARS = 3_000_000  # base64 characters of one image (about 2.2 MB); larger ones are dropped
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Execution:
     status: str  # "ok", "error", "timeout" or "died"
     error: str = ""
     stdout: str = ""
+    images: list = field(default_factory=list)  # base64 PNGs the code displayed (figures), at most MAX_IMAGES
 
 
 class Channel:
@@ -108,6 +111,10 @@ class Channel:
             return True
         if kind == "stream" and sum(map(len, text)) < MAX_TEXT:
             text.append(content.get("text", ""))
+        elif kind in ("display_data", "execute_result"):
+            png = (content.get("data") or {}).get("image/png")
+            if isinstance(png, str) and len(png) <= MAX_IMAGE_CHARS and len(out.images) < MAX_IMAGES:
+                out.images.append(png)
         elif kind == "error":
             out.status = "error"
             out.error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"[:MAX_TEXT]

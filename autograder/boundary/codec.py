@@ -181,6 +181,86 @@ class TestModel(torch.nn.Module):
 
 
 # -- arguments ----------------------------------------------------------------------------------------
+class TestOperator:
+    """The linear degradation a check hands to a student's function, built on both sides from the same arrays.
+
+    ``H = U diag(s) V^T[:m]`` for one sample's ``shape`` (``d = prod(shape)``), given by its dense factors:
+    ``Vt`` ``(d, d)`` and ``U`` ``(m, m)`` orthogonal, ``s`` ``(m,)`` (exactly ``0.0`` where ``H`` loses a
+    coordinate). It has the interface of ``course_core.inverse.Degradation`` (the DDRM code's ``H_functions``):
+    ``V``, ``V_T``, ``U``, ``U_T``, ``singulars``, ``add_zeros``, ``H``, ``H_T``, ``H_pinv`` over batches ``(B, ...)``
+    with ``B * d`` (or ``B * m``) entries, returning flat ``(B, d)`` or ``(B, m)`` tensors in the input's dtype and
+    on its device; attributes ``shape``, ``d``, ``m``. The factors are float64 and cast to the input's dtype.
+    """
+
+    PARTS = ("Vt", "U", "s")
+    __test__ = False  # not a pytest test class (public.py copies this class into the notebook's tests: torch and
+    # math only, outside `arrays`)
+
+    def __init__(self, Vt, U, s, shape):
+        self.shape = tuple(int(n) for n in shape)
+        self._Vt, self._U, self._s = (torch.as_tensor(a, dtype=torch.float64) for a in (Vt, U, s))
+        self.d, self.m = math.prod(self.shape), int(self._s.shape[0]) if self._s.dim() == 1 else -1
+        if self.m == 0 and self._U.numel() == 0:
+            self._U = self._U.reshape(0, 0)  # an empty U written out as [] (nothing observed)
+        if tuple(self._Vt.shape) != (self.d, self.d) or tuple(self._U.shape) != (self.m, self.m) or self._s.dim() != 1:
+            raise ValueError(f"inconsistent factors: Vt {tuple(self._Vt.shape)}, U {tuple(self._U.shape)}, "
+                             f"s {tuple(self._s.shape)} for shape {self.shape}")
+
+    def arrays(self) -> dict:
+        return {"Vt": to_numpy(self._Vt), "U": to_numpy(self._U), "s": to_numpy(self._s)}
+
+    def __repr__(self) -> str:
+        return f"TestOperator(shape={self.shape}, m={self.m})"
+
+    @staticmethod
+    def _flat(v, n: int):
+        if not isinstance(v, torch.Tensor) or v.dim() == 0 or v.numel() != v.shape[0] * n:
+            got = tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
+            raise ValueError(f"expected a tensor with {n} entries per sample, (B, ...), got {got}")
+        return v.reshape(v.shape[0], n)
+
+    @staticmethod
+    def _cast(p, v):
+        return p.to(dtype=v.dtype, device=v.device)
+
+    def V(self, z):
+        z = self._flat(z, self.d)
+        return z @ self._cast(self._Vt, z)
+
+    def V_T(self, x):
+        x = self._flat(x, self.d)
+        return x @ self._cast(self._Vt, x).T
+
+    def U(self, z):
+        z = self._flat(z, self.m)
+        return z @ self._cast(self._U, z).T
+
+    def U_T(self, y):
+        y = self._flat(y, self.m)
+        return y @ self._cast(self._U, y)
+
+    def singulars(self):
+        return self._s.clone()
+
+    def add_zeros(self, z):
+        z = self._flat(z, self.m)
+        return torch.cat([z, z.new_zeros(z.shape[0], self.d - self.m)], dim=1)
+
+    def H(self, x):
+        x = self._flat(x, self.d)
+        return self.U(self._cast(self._s, x) * self.V_T(x)[:, :self.m])
+
+    def H_T(self, y):
+        y = self._flat(y, self.m)
+        return self.V(self.add_zeros(self._cast(self._s, y) * self.U_T(y)))
+
+    def H_pinv(self, y):
+        y = self._flat(y, self.m)
+        s = self._cast(self._s, y)
+        s_pinv = torch.where(s > 0, 1 / torch.where(s > 0, s, torch.ones_like(s)), torch.zeros_like(s))
+        return self.V(self.add_zeros(s_pinv * self.U_T(y)))
+
+
 def is_value(v) -> bool:
     if isinstance(v, (list, tuple)):
         return all(is_value(e) for e in v)
@@ -188,7 +268,7 @@ def is_value(v) -> bool:
 
 
 def encode_args(kwargs: dict) -> tuple:
-    """``(spec, arrays)`` for named arguments: tensors, test models, and plain JSON values.
+    """``(spec, arrays)`` for named arguments: tensors, test models and operators, and plain JSON values.
 
     Raises TypeError for anything else (a function, a module of the student's own, ...).
     """
@@ -200,6 +280,10 @@ def encode_args(kwargs: dict) -> tuple:
                 arrays[f"{name}.{part}"] = array
                 keys[part] = f"{name}.{part}"
             spec[name] = {"kind": "model", "parts": keys, "time": value.time}
+        elif isinstance(value, TestOperator):
+            for part, array in value.arrays().items():
+                arrays[f"{name}.{part}"] = array
+            spec[name] = {"kind": "operator", "shape": list(value.shape)}
         elif isinstance(value, torch.Tensor):
             arrays[name] = to_numpy(value)
             spec[name] = {"kind": "tensor", "key": name, "dtype": str(value.dtype).replace("torch.", "")}
@@ -210,7 +294,7 @@ def encode_args(kwargs: dict) -> tuple:
             spec[name] = {"kind": "value", "value": value}
         else:
             raise TypeError(f"argument {name!r} is a {type(value).__name__}, which cannot cross to the other side "
-                            "(only tensors, the model you were given, numbers, strings and None can)")
+                            "(only tensors, the model or operator you were given, numbers, strings and None can)")
     return spec, arrays
 
 
@@ -235,11 +319,17 @@ def decode_args(spec: dict, arrays: dict) -> dict:
                 parts = {p: torch.from_numpy(arrays[k].copy()) for p, k in item["parts"].items() if p in TestModel.PARTS}
                 time = item.get("time", "any")
                 out[name] = TestModel(**parts, time=time if time in TestModel.TIMES else "any")
+            elif kind == "operator":
+                shape = item["shape"]
+                if not (isinstance(shape, list) and all(isinstance(n, int) and n > 0 for n in shape)):
+                    raise TypeError("the shape is not a list of positive ints")
+                out[name] = TestOperator(*(torch.from_numpy(arrays[f"{name}.{p}"].copy()) for p in TestOperator.PARTS),
+                                         shape)
             elif kind == "value" and is_value(item.get("value")):
                 out[name] = _as_tuple(item["value"])
             else:
                 raise WireError(f"argument {name!r} has an unknown kind {kind!r}")
-        except (KeyError, TypeError, RuntimeError) as err:
+        except (KeyError, TypeError, RuntimeError, ValueError) as err:
             raise WireError(f"argument {name!r} is malformed ({type(err).__name__}: {err})") from None
     return out
 

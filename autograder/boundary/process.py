@@ -78,7 +78,7 @@ def kernel_env(workdir: Path, *, memory_bytes: int, tag: str, bridge_fd: int, mp
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "HOME": str(workdir),
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures come back as PNGs, for feedback
         "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "IPYTHONDIR": str(workdir / ".ipython"),
         "JUPYTER_PLATFORM_DIRS": "1",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..boundary.codec import TestModel
+from ..boundary.codec import TestModel, TestOperator
 from . import misconceptions
 from .misconceptions import MATCH_ATOL, MATCH_RTOL, close_to
 
@@ -347,10 +347,13 @@ def _ratio(got, ans: Answer, rtol: float, atol: float) -> float:
 # Rendering the notebook's test
 # =====================================================================================================
 def literal(value) -> str:
-    """Python source that rebuilds `value` (a tensor, a TestModel, a number, a string, a tuple)."""
+    """Python source that rebuilds `value` (a tensor, a TestModel or TestOperator, a number, a string, a tuple)."""
     if isinstance(value, TestModel):
         parts = ", ".join(f"{p}={literal(torch.from_numpy(a))}" for p, a in value.arrays().items())
         return f"TestModel({parts}, time={value.time!r})"
+    if isinstance(value, TestOperator):
+        parts = ", ".join(f"{literal(torch.from_numpy(a))}" for a in value.arrays().values())
+        return f"TestOperator({parts}, shape={value.shape!r})"
     if isinstance(value, torch.Tensor):
         dtype = str(value.dtype).replace("torch.", "")
         if value.is_floating_point():
@@ -411,6 +414,9 @@ def render_test(question: str, functions: list, cases: list, answers: list, cata
     helpers = [inspect.getsource(f) for f in _RUNTIME]
     if uses_model:
         helpers.append(inspect.getsource(TestModel).replace("    __test__ = False  # not a pytest test class\n", ""))
+    if any(isinstance(v, TestOperator) for c in [*cases, *(c for c, _ in depends)] for v in c.inputs.values()):
+        source = inspect.getsource(TestOperator)
+        helpers.append(source[:source.index("    __test__")] + source[source.index("    def __init__"):])
     rendered = []
     for case, ans in zip(cases, answers):
         if case.raises is not None:

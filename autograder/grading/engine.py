@@ -24,6 +24,9 @@ _SUSPICIOUS = ("course_core", "autograder", "__editable__", "_dc_", "meta_path",
                "otter.test_files", "os._exit", "getppid", "/proc/", "os.kill", "DC_KERNEL_TAG")
 
 
+MAX_FIGURES = 8  # figures of one notebook kept for the student's feedback page
+
+
 def _is_otter_cell(source: str) -> bool:
     """Cells that only drive Otter (init, grader.check, export) give feedback, not grades: skipped."""
     try:
@@ -109,6 +112,7 @@ class Grader:
         """
         cells = code_cells(self.nb)
         log = {c["cell"]: c for c in self.result.cells}
+        figures: list = []  # this run's figures (a re-run after a restart draws them again)
         pos = 0
         while pos < len(cells):
             index, source = cells[pos]
@@ -124,6 +128,8 @@ class Grader:
             run = self.kernel.execute(source, min(self.limits.cell, max(self._time_left(), 1.0)))
             log.setdefault(index, {"cell": index, "status": run.status, "error": run.error,
                                    "seconds": round(time.monotonic() - began, 2)})
+            figures += [{"cell": index, "png": png} for png in run.images][:max(MAX_FIGURES - len(figures), 0)]
+            self.result.figures = figures
             if run.status in ("timeout", "died"):
                 self._bad_cells.add(index)  # never again: a re-run would only lose the same time or kernel
                 self.result.flag(Flag.TIMEOUT if run.status == "timeout" else Flag.KERNEL_DIED)

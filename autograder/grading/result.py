@@ -98,6 +98,7 @@ class Result:
     phases: dict = field(default_factory=dict)  # seconds spent starting up, running the notebook, checking
     current: dict | None = None  # what the worker is doing now (a cell or a check), for crash recovery
     kernel: dict = field(default_factory=dict)  # pid and tag of the live kernel, for clean-up after a crash
+    figures: list = field(default_factory=list)  # [{"cell", "png" (base64)}]: what the notebook drew, for feedback
 
     @classmethod
     def blank(cls, assignment: str, submission: str, suite) -> "Result":

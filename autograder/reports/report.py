@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
+import html
 import json
 from pathlib import Path
 
@@ -89,6 +92,10 @@ def feedback_text(result) -> str:
              f"(status: {result.status})"]
     lines += _written_summary(result)
     lines.append("")
+    if valid_figures(result):
+        lines.append(f"The figures your notebook drew when it was graded ({len(valid_figures(result))}) are on "
+                     f"{result.submission}.html, beside this file.")
+        lines.append("")
     for note in result.notes:
         lines.append(f"! {note}")
     if result.notes:
@@ -135,7 +142,8 @@ def _written_feedback(q) -> list:
 
 
 def write_reports(results: list, out: Path, hidden_visibility: str = "after_published", written: bool = False) -> None:
-    """grades.csv, results/<submission>.json (Gradescope) and feedback/<submission>.txt under `out`. `written`:
+    """grades.csv, results/<submission>.json (Gradescope), feedback/<submission>.txt and, for a notebook that drew
+    figures, feedback/<submission>.html (the text and the figures) under `out`. `written`:
     a score sheet was merged into `results` (grades.csv then has the written questions' columns)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(exist_ok=True)
@@ -144,6 +152,45 @@ def write_reports(results: list, out: Path, hidden_visibility: str = "after_publ
     for r in results:
         (out / "results" / f"{r.submission}.json").write_text(json.dumps(gradescope(r, hidden_visibility), indent=1))
         (out / "feedback" / f"{r.submission}.txt").write_text(feedback_text(r))
+        page = out / "feedback" / f"{r.submission}.html"
+        if valid_figures(r):
+            page.write_text(feedback_page(r))
+        else:
+            page.unlink(missing_ok=True)
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def valid_figures(result) -> list:
+    """The result's figures that are PNG images in base64 (anything else a notebook displayed is left out):
+    ``[(cell, base64 text)]``."""
+    out = []
+    for fig in getattr(result, "figures", None) or []:
+        png = fig.get("png") if isinstance(fig, dict) else None
+        try:
+            ok = isinstance(png, str) and base64.b64decode(png, validate=True).startswith(_PNG)
+        except (ValueError, binascii.Error):
+            ok = False
+        if ok:
+            out.append((fig.get("cell"), png))
+    return out
+
+
+def feedback_page(result) -> str:
+    """The student's feedback as one self-contained HTML page: the text of feedback_text and, below it, the
+    figures the notebook drew when the grader ran it (its restorations, samples, plots), cell by cell."""
+    figures = "\n".join(f'<figure><img alt="figure from cell {html.escape(str(cell))}" '
+                         f'src="data:image/png;base64,{png}"><figcaption>cell {html.escape(str(cell))}</figcaption>'
+                         "</figure>" for cell, png in valid_figures(result))
+    title = html.escape(f"{result.assignment} - {result.submission}")
+    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>"
+            "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+            "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em;border-radius:4px}"
+            "img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}figcaption{color:#555}"
+            f"</style></head><body><h1>{title}</h1><pre>{html.escape(feedback_text(result))}</pre>"
+            "<h2>Figures your notebook drew when it was graded</h2>"
+            f"{figures}</body></html>\n")
 
 
 def table(results: list, written: bool = False) -> str:
