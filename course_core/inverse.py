@@ -26,7 +26,6 @@ import torch
 
 from ._broadcast import extract
 from .ddim import _alpha_bar_or_one, ddim_step
-from .gmm import GaussianMixture
 
 
 def _flat(v: torch.Tensor, n: int) -> torch.Tensor:
@@ -137,7 +136,7 @@ class Denoising(Inpainting):
         super().__init__(torch.ones(tuple(shape), dtype=torch.bool))
 
 
-def _householder(q: int) -> torch.Tensor:
+def householder(q: int) -> torch.Tensor:
     """A symmetric orthogonal ``(q, q)`` float64 matrix whose first column is ``ones / sqrt(q)``."""
     v = torch.full((q,), q ** -0.5, dtype=torch.float64)
     w = v.clone()
@@ -158,7 +157,7 @@ class _BlockMean(Degradation):
 
     def __init__(self, shape, q: int):
         super().__init__(shape, math.prod(shape) // q)
-        self.q, self.Q = q, _householder(q)
+        self.q, self.Q = q, householder(q)
 
     def V_T(self, x):
         z = self._blocks(_flat(x, self.d)) @ _like(self.Q, x)  # (B, N, q); Q is symmetric, so this is Q^T b
@@ -223,6 +222,38 @@ class Colorization(_BlockMean):
 
     def _unblocks(self, b):
         return b.transpose(1, 2).reshape(b.shape[0], self.d)
+
+
+# The two degradations of hw5 as plain functions of tensors (the notebook's questions 1 and 2; U = I for both).
+def inpaint_V_T(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``Inpainting(mask).V_T(x)``: ``(B, d)``, the observed entries (row-major), then the missing ones."""
+    return Inpainting(mask).V_T(x)
+
+
+def inpaint_V(z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``Inpainting(mask).V(z)``: ``(B, d)``, the inverse permutation of ``inpaint_V_T``."""
+    return Inpainting(mask).V(z)
+
+
+def inpaint_singulars(mask: torch.Tensor) -> torch.Tensor:
+    """``Inpainting(mask).singulars()``: float64 ones ``(m,)``, ``m = mask.sum()``."""
+    return Inpainting(mask).singulars()
+
+
+def sr_V_T(x: torch.Tensor, shape, factor: int) -> torch.Tensor:
+    """``SuperResolution(shape, factor).V_T(x)``: ``(B, d)``, one observed coordinate per block (in ``y``'s order),
+    then the ``f**2 - 1`` null coordinates of block 0, of block 1, ... (the basis ``householder(f**2)``)."""
+    return SuperResolution(shape, factor).V_T(x)
+
+
+def sr_V(z: torch.Tensor, shape, factor: int) -> torch.Tensor:
+    """``SuperResolution(shape, factor).V(z)``: ``(B, d)``, the inverse of ``sr_V_T``."""
+    return SuperResolution(shape, factor).V(z)
+
+
+def sr_singulars(shape, factor: int) -> torch.Tensor:
+    """``SuperResolution(shape, factor).singulars()``: float64 ``(d / f**2,)``, all ``1 / f``."""
+    return SuperResolution(shape, factor).singulars()
 
 
 def _conv_matrix(kernel: torch.Tensor, n: int) -> torch.Tensor:
@@ -495,7 +526,7 @@ def degradation_matrix(op: Degradation) -> torch.Tensor:
 
 
 def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor, op, y: torch.Tensor,
-                      sigma_y: float) -> GaussianMixture:
+                      sigma_y: float) -> tuple:
     """The exact posterior ``p(x0 | y)`` of a Gaussian-mixture prior under ``y = H x0 + sigma_y n``.
 
     Gaussian conditioning per component (the Kalman update): with ``S_k = H Sigma_k H^T + sigma_y**2 I`` and
@@ -509,7 +540,8 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
         weights: ``(K,)``; means: ``(K, d)``; covs: ``(K, d, d)``; op: a ``Degradation`` or an ``(m, d)`` matrix;
         y: ``(m,)``, one measurement; sigma_y: Python float ``>= 0``.
     Returns:
-        a ``GaussianMixture`` in float64 (the promoted dtype of the parameters and float64).
+        ``(weights (K,), means (K, d), covs (K, d, d))`` of the posterior mixture, in float64 (the promoted dtype of
+        the parameters and float64); ``gmm.GaussianMixture(*...)`` samples and evaluates it.
     Raises:
         ValueError: some ``S_k`` is singular (``sigma_y = 0`` with ``H Sigma_k H^T`` singular: ``H`` not of full
         row rank, or ``Sigma_k`` singular on ``H``'s row space).
@@ -519,7 +551,7 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
     w, mu, cov, Hm, y = (a.to(dtype) for a in (weights, means, covs, Hm, torch.as_tensor(y).reshape(-1)))
     m = Hm.shape[0]
     if m == 0:
-        return GaussianMixture(w, mu, cov)
+        return w, mu, cov
     HS = Hm @ cov  # (K, m, d): H Sigma_k
     S = HS @ Hm.T + sigma_y**2 * torch.eye(m, dtype=dtype)  # (K, m, m)
     L, info = torch.linalg.cholesky_ex(S)
@@ -534,8 +566,9 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
     post_cov = cov - HS.transpose(1, 2) @ torch.cholesky_solve(HS, L)
     logdet = 2 * torch.log(torch.diagonal(L, dim1=-2, dim2=-1)).sum(-1)
     log_w = torch.log(w) - 0.5 * ((resid[..., None] * sol).sum((1, 2)) + logdet + m * math.log(2 * math.pi))
-    return GaussianMixture(torch.softmax(log_w, dim=0), post_mean, 0.5 * (post_cov + post_cov.transpose(1, 2)))
+    return torch.softmax(log_w, dim=0), post_mean, 0.5 * (post_cov + post_cov.transpose(1, 2))
 
 
-__all__ = ["Degradation", "Inpainting", "Denoising", "SuperResolution", "Colorization", "SeparableBlur",
+__all__ = ["Degradation", "householder", "Inpainting", "Denoising", "SuperResolution", "Colorization", "SeparableBlur",
+           "inpaint_V_T", "inpaint_V", "inpaint_singulars", "sr_V_T", "sr_V", "sr_singulars",
            "ddrm_step", "ddrm_init", "ddrm_sample", "dps_step", "pigdm_step", "degradation_matrix", "mixture_posterior"]

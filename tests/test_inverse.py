@@ -299,6 +299,11 @@ def _eps_model(prior):
     return eps_model
 
 
+def _posterior(*args):
+    """inverse.mixture_posterior's (weights, means, covs) as a mixture object."""
+    return gmm.GaussianMixture(*inverse.mixture_posterior(*args))
+
+
 def _moments(mixture):
     w, mu, cov = mixture.weights, mixture.means, mixture.covs
     mean = (w[:, None] * mu).sum(0)
@@ -351,7 +356,7 @@ def test_ddrm_samples_against_the_exact_posterior():
                                 torch.randn(B, 2, generator=g, dtype=F64))
         x = inverse.ddrm_sample(_eps_model(prior), x_T, y, op, ALPHA_BAR, timesteps, sigma_y, 0.85, 1.0,
                                 torch.randn(S, B, 2, generator=g, dtype=F64))
-        mean, cov = _moments(inverse.mixture_posterior(prior.weights, prior.means, prior.covs, op, y1, sigma_y))
+        mean, cov = _moments(_posterior(prior.weights, prior.means, prior.covs, op, y1, sigma_y))
         ratio = x.var(0) / cov.diagonal()
         assert bool(((ratio > lo) & (ratio < hi)).all()), (type(op).__name__, ratio)
         assert float((x.mean(0) - mean).abs().max()) < mean_bound, (type(op).__name__, x.mean(0), mean)
@@ -515,7 +520,7 @@ def test_mixture_posterior_is_monte_carlo_importance_weighting(as_matrix):
     prior = _mixture()
     op = torch.tensor([[0.5, 0.5]], dtype=F64) if as_matrix else inverse.Colorization((2, 1, 1))
     y, sigma_y = torch.tensor([0.25], dtype=F64), 0.3
-    post = inverse.mixture_posterior(prior.weights, prior.means, prior.covs, op, y, sigma_y)
+    post = _posterior(prior.weights, prior.means, prior.covs, op, y, sigma_y)
     mean, cov = _moments(post)
     g = torch.Generator().manual_seed(15)
     N = 400_000
@@ -540,19 +545,19 @@ def test_mixture_posterior_without_noise_needs_full_row_rank():
     (H Sigma_k H^T = 0 with H of full row rank), it is a ValueError naming H Sigma_k H^T."""
     prior = _mixture()
     Hd, y = torch.tensor([[1.0, 0.5]], dtype=F64), torch.tensor([0.4], dtype=F64)
-    post = inverse.mixture_posterior(prior.weights, prior.means, prior.covs, Hd, y, 0.0)
+    post = _posterior(prior.weights, prior.means, prior.covs, Hd, y, 0.0)
     torch.testing.assert_close(post.means @ Hd.T, y.expand(3, 1), rtol=0, atol=1e-12)
     torch.testing.assert_close(Hd @ post.covs @ Hd.T, torch.zeros(3, 1, 1, dtype=F64), rtol=0, atol=1e-12)
-    near = inverse.mixture_posterior(prior.weights, prior.means, prior.covs, Hd, y, 1e-5)
+    near = _posterior(prior.weights, prior.means, prior.covs, Hd, y, 1e-5)
     for a, b in [(post.weights, near.weights), (post.means, near.means), (post.covs, near.covs)]:
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match=r"H Sigma_k H\^T is singular"):
         rank_one = torch.tensor([[1.0, 1.0], [2.0, 2.0]], dtype=F64)
-        inverse.mixture_posterior(prior.weights, prior.means, prior.covs, rank_one, y.repeat(2), 0.0)
+        _posterior(prior.weights, prior.means, prior.covs, rank_one, y.repeat(2), 0.0)
     flat = prior.covs.clone()
     flat[1] = torch.outer(torch.tensor([0.5, -1.0], dtype=F64), torch.tensor([0.5, -1.0], dtype=F64))  # H Sigma H^T = 0
     with pytest.raises(ValueError, match=r"component\(s\) \[1\].*H Sigma_k H\^T is singular"):
-        inverse.mixture_posterior(prior.weights, prior.means, flat, Hd, y, 0.0)  # H of full row rank
+        _posterior(prior.weights, prior.means, flat, Hd, y, 0.0)  # H of full row rank
 
 
 # ----------------------------------------------------------------------------- mutation tests of the tests
@@ -633,8 +638,8 @@ MUTANTS = [
                    "direction.reshape(x.shape))[1]")],
                  id="pigdm-jvp-for-vjp"),
     pytest.param(test_mixture_posterior_is_monte_carlo_importance_weighting, dict(as_matrix=False),
-                 [("return GaussianMixture(torch.softmax(log_w, dim=0), post_mean",
-                   "return GaussianMixture(w, post_mean")], id="posterior-prior-weights"),
+                 [("return torch.softmax(log_w, dim=0), post_mean",
+                   "return w, post_mean")], id="posterior-prior-weights"),
     pytest.param(test_mixture_posterior_is_monte_carlo_importance_weighting, dict(as_matrix=True),
                  [("log_w = torch.log(w) - 0.5 * ((resid[..., None] * sol).sum((1, 2)) + logdet",
                    "log_w = torch.log(w) - 0.5 * ((resid[..., None] * sol).sum((1, 2))")],
