@@ -107,6 +107,11 @@ def _steps(g, B: int, T: int, last: bool):
     return t, t_prev
 
 
+def _measurement(g, op: TestOperator, B: int, sigma_y: float) -> torch.Tensor:
+    """y = H x0 + sigma_y n (B, m) float64, for B standard normal images x0."""
+    return op.H(normal(g, B, *op.shape)) + sigma_y * normal(g, B, op.m)
+
+
 # -- inpainting_svd (3) -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mask:
@@ -271,8 +276,7 @@ class Step:
         alpha_bar = _schedule(self.T)
         t, t_prev = _steps(g, self.B, self.T, self.last)
         dtype = DTYPES[self.dtype]
-        x0 = normal(g, self.B, *op.shape)
-        y = op.H(x0) + self.sigma_y * normal(g, self.B, op.m)
+        y = _measurement(g, op, self.B, self.sigma_y)
         x_t, x0_pred, noise = (normal(g, self.B, *op.shape, dtype=dtype) for _ in range(3))
         return dict(x_t=x_t, t=t, t_prev=t_prev, x0_pred=x0_pred, y=y.to(dtype), op=op, alpha_bar=alpha_bar,
                     sigma_y=self.sigma_y, eta=self.eta, eta_b=self.eta_b, noise=noise)
@@ -297,8 +301,7 @@ def _step_case(op: Op, sigma_y, eta, eta_b, t, t_prev, dtype=F64, seed=0, T=20):
     g = rng(seed)
     operator = op.operator()
     B = len(t)
-    x0 = normal(g, B, *operator.shape)
-    y = operator.H(x0) + sigma_y * normal(g, B, operator.m)
+    y = _measurement(g, operator, B, sigma_y)
     x_t, x0_pred, noise = (normal(g, B, *operator.shape, dtype=dtype) for _ in range(3))
     return dict(x_t=x_t, t=torch.tensor(t), t_prev=torch.tensor(t_prev), x0_pred=x0_pred, y=y.to(dtype), op=operator,
                 alpha_bar=_schedule(T), sigma_y=sigma_y, eta=eta, eta_b=eta_b, noise=noise)
@@ -362,8 +365,7 @@ class Boundary:
         t_prev[order] = torch.arange(B)
         t = torch.full((B,), B + 1, dtype=I64)
         dtype = DTYPES[self.dtype]
-        x0 = normal(g, B, *op.shape)
-        y = op.H(x0) + self.sigma_y * normal(g, B, op.m)
+        y = _measurement(g, op, B, self.sigma_y)
         x_t, x0_pred, noise = (normal(g, B, *op.shape, dtype=dtype) for _ in range(3))
         return dict(x_t=x_t, t=t, t_prev=t_prev, x0_pred=x0_pred, y=y.to(dtype), op=op, alpha_bar=alpha_bar,
                     sigma_y=self.sigma_y, eta=0.5, eta_b=0.7, noise=noise)
@@ -515,8 +517,7 @@ class Sampling:
             timesteps = torch.from_numpy(g.choice(self.T, size=self.S, replace=False)).sort(descending=True).values
         else:
             timesteps = ddim.ddim_timesteps(self.T, self.S, self.spacing)
-        x0 = normal(g, self.B, *op.shape)
-        y = op.H(x0) + self.sigma_y * normal(g, self.B, op.m)
+        y = _measurement(g, op, self.B, self.sigma_y)
         return dict(eps_model=model, x_T=normal(g, self.B, *op.shape, dtype=dtype), y=y.to(dtype), op=op,
                     alpha_bar=_schedule(self.T), timesteps=timesteps.to(I64), sigma_y=self.sigma_y, eta=self.eta,
                     eta_b=self.eta_b, noise=normal(g, self.S, self.B, *op.shape, dtype=dtype))
@@ -539,8 +540,7 @@ def _sample_case(op: Op, steps, sigma_y, eta, eta_b, dtype=F64, seed=0, T=20, B=
     g = rng(seed)
     operator = op.operator()
     model = test_model(g, operator.d, scale=0.3, time_scale=2.0 / T, time="index")
-    x0 = normal(g, B, *operator.shape)
-    y = operator.H(x0) + sigma_y * normal(g, B, operator.m)
+    y = _measurement(g, operator, B, sigma_y)
     return dict(eps_model=model, x_T=normal(g, B, *operator.shape, dtype=dtype), y=y.to(dtype), op=operator,
                 alpha_bar=_schedule(T), timesteps=torch.tensor(steps, dtype=I64), sigma_y=sigma_y, eta=eta,
                 eta_b=eta_b, noise=normal(g, len(steps), B, *operator.shape, dtype=dtype))
@@ -569,8 +569,8 @@ def ddrm_sample_matches(student, c):
 @dataclass(frozen=True)
 class Guided:
     """One guided step (DPS or ΠGDM) of B samples under `op`, with a test eps-model of a T-step schedule, step
-    size zeta, DDIM's eta and dtype; a noiseless measurement of random images when `noiseless`, else sigma_y =
-    0.1."""
+    size zeta, DDIM's eta and dtype, for a noiseless measurement y = H x0 of random images (`last`: the first
+    sample's t_prev is -1)."""
 
     op: Op
     B: int
@@ -587,7 +587,7 @@ class Guided:
         model = test_model(g, op.d, scale=0.4, time_scale=2.0 / self.T, time="index")
         t, t_prev = _steps(g, self.B, self.T, self.last)
         dtype = DTYPES[self.dtype]
-        y = op.H(normal(g, self.B, *op.shape))
+        y = _measurement(g, op, self.B, 0.0)
         return dict(x_t=normal(g, self.B, *op.shape, dtype=dtype), t=t, t_prev=t_prev, eps_model=model, y=y.to(dtype),
                     op=op, alpha_bar=_schedule(self.T), zeta=self.zeta, eta=self.eta,
                     noise=normal(g, self.B, *op.shape, dtype=dtype))
@@ -618,7 +618,7 @@ def _guided_case(op: Op, t, t_prev, zeta, eta, dtype=F64, seed=0, T=20):
     operator = op.operator()
     model = test_model(g, operator.d, scale=0.4, time_scale=2.0 / T, time="index")
     B = len(t)
-    y = operator.H(normal(g, B, *operator.shape))
+    y = _measurement(g, operator, B, 0.0)
     out = dict(x_t=normal(g, B, *operator.shape, dtype=dtype), t=torch.tensor(t), t_prev=torch.tensor(t_prev),
                eps_model=model, y=y.to(dtype), op=operator, alpha_bar=_schedule(T), zeta=zeta, eta=eta,
                noise=normal(g, B, *operator.shape, dtype=dtype))
