@@ -541,7 +541,7 @@ def mixture_posterior(weights: torch.Tensor, means: torch.Tensor, covs: torch.Te
         y: ``(m,)``, one measurement; sigma_y: Python float ``>= 0``.
     Returns:
         ``(weights (K,), means (K, d), covs (K, d, d))`` of the posterior mixture, in float64 (the promoted dtype of
-        the parameters and float64); ``gmm.GaussianMixture(*...)`` samples and evaluates it.
+        the parameters and float64): a mixture's parameters, to sample (``toy.sample_mixture``) or evaluate.
     Raises:
         ValueError: some ``S_k`` is singular (``sigma_y = 0`` with ``H Sigma_k H^T`` singular: ``H`` not of full
         row rank, or ``Sigma_k`` singular on ``H``'s row space).

@@ -290,3 +290,17 @@ def test_a_recorded_kernel_pid_now_owned_by_another_process_is_left_alone(tmp_pa
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_notebook_replayed_after_its_kernel_died_shows_each_figure_once(tmp_path):
+    """A figure drawn before a cell that kills the kernel is drawn again by the replay; the feedback page shows
+    it once (the replay's), and the progress writes never carried it (only the final result does)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    plot = "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()"
+    _notebook(folder / "dies.ipynb", REFERENCE, extra_cells=[plot, "import os\nos._exit(3)"])
+    [result] = grade_folder(assignment="hw1_score", submissions=folder, out=tmp_path / "out", workers=1,
+                            progress=False, cache=False, **LIMITS)
+    assert "kernel-died" in result.flags and result.auto_total == result.auto_possible, result.notes
+    assert [f["cell"] for f in result.figures] == [len(REFERENCE)]
+    assert (tmp_path / "out" / "feedback" / "dies.html").read_text().count("<img ") == 1

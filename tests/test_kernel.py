@@ -460,6 +460,10 @@ def test_an_operator_crosses_both_ways_and_acts_as_its_dense_svd(kernel):
     with pytest.raises(codec.WireError, match="malformed"):
         spec, arrays = codec.encode_args({"op": op})
         codec.decode_args({"op": {**spec["op"], "shape": [7]}}, arrays)
+    with pytest.raises(codec.WireError, match="malformed"):
+        codec.decode_args({"op": {**spec["op"], "shape": [True, 2, 3]}}, arrays)
+    with pytest.raises(codec.WireError, match="at most d"):  # more singular values than entries
+        codec.decode_args({"op": {**spec["op"], "shape": [1, 1]}}, {**arrays, "op.Vt": np.eye(1)})
 
 
 def test_the_figures_a_cell_draws_come_back_as_pngs(kernel):

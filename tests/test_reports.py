@@ -92,6 +92,7 @@ def test_the_notebooks_figures_reach_the_students_feedback_page_and_nothing_else
     assert "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" not in page and "<script" not in page
     assert "cell 4" in page and "cell 9" in page and "a &lt;b&gt;note&lt;/b&gt; &amp; more" in page
     assert "(2) are on zoe.html" in (tmp_path / "feedback" / "zoe.txt").read_text()
+    assert "are on zoe.html" not in page  # the page shows them itself
     assert not (tmp_path / "feedback" / "adam.html").exists()
     assert "html" not in (tmp_path / "feedback" / "adam.txt").read_text()
 

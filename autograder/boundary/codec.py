@@ -200,6 +200,8 @@ class TestOperator:
         self.shape = tuple(int(n) for n in shape)
         self._Vt, self._U, self._s = (torch.as_tensor(a, dtype=torch.float64) for a in (Vt, U, s))
         self.d, self.m = math.prod(self.shape), int(self._s.shape[0]) if self._s.dim() == 1 else -1
+        if not 0 <= self.m <= self.d:
+            raise ValueError(f"{self.m} singular values for d = {self.d}: m must be at most d")
         if self.m == 0 and self._U.numel() == 0:
             self._U = self._U.reshape(0, 0)  # an empty U written out as [] (nothing observed)
         if tuple(self._Vt.shape) != (self.d, self.d) or tuple(self._U.shape) != (self.m, self.m) or self._s.dim() != 1:
@@ -321,7 +323,7 @@ def decode_args(spec: dict, arrays: dict) -> dict:
                 out[name] = TestModel(**parts, time=time if time in TestModel.TIMES else "any")
             elif kind == "operator":
                 shape = item["shape"]
-                if not (isinstance(shape, list) and all(isinstance(n, int) and n > 0 for n in shape)):
+                if not (isinstance(shape, list) and all(type(n) is int and n > 0 for n in shape)):
                     raise TypeError("the shape is not a list of positive ints")
                 out[name] = TestOperator(*(torch.from_numpy(arrays[f"{name}.{p}"].copy()) for p in TestOperator.PARTS),
                                          shape)

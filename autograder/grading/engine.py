@@ -24,7 +24,8 @@ _SUSPICIOUS = ("course_core", "autograder", "__editable__", "_dc_", "meta_path",
                "otter.test_files", "os._exit", "getppid", "/proc/", "os.kill", "DC_KERNEL_TAG")
 
 
-MAX_FIGURES = 8  # figures of one notebook kept for the student's feedback page
+MAX_FIGURES = 6  # figures of one notebook kept for the student's feedback page ...
+MAX_FIGURE_CHARS = 2_000_000  # ... and their base64 characters in all (about 1.5 MB): a class fits in memory
 
 
 def _is_otter_cell(source: str) -> bool:
@@ -76,6 +77,7 @@ class Grader:
             self.result.flag(Flag.FLAGGED)
         self._bad_cells: set = set(self.plan.skip_cells)
         self._hung: dict = {}  # function -> why its later checks are not run
+        self._figures: list = []  # [{"cell", "png"}] of the latest run of the notebook
         self._restarts = 0
         self._start = started if started is not None else time.monotonic()
         self._deadline = self._start + limits.submission
@@ -112,7 +114,7 @@ class Grader:
         """
         cells = code_cells(self.nb)
         log = {c["cell"]: c for c in self.result.cells}
-        figures: list = []  # this run's figures (a re-run after a restart draws them again)
+        self._figures = []  # this run's figures (a re-run after a restart draws them again)
         pos = 0
         while pos < len(cells):
             index, source = cells[pos]
@@ -128,8 +130,7 @@ class Grader:
             run = self.kernel.execute(source, min(self.limits.cell, max(self._time_left(), 1.0)))
             log.setdefault(index, {"cell": index, "status": run.status, "error": run.error,
                                    "seconds": round(time.monotonic() - began, 2)})
-            figures += [{"cell": index, "png": png} for png in run.images][:max(MAX_FIGURES - len(figures), 0)]
-            self.result.figures = figures
+            self._keep_figures(index, run.images)
             if run.status in ("timeout", "died"):
                 self._bad_cells.add(index)  # never again: a re-run would only lose the same time or kernel
                 self.result.flag(Flag.TIMEOUT if run.status == "timeout" else Flag.KERNEL_DIED)
@@ -138,7 +139,7 @@ class Grader:
                 self.result.note(f"cell {index} {what}; it was skipped and the notebook re-run")
                 if not self._restart():
                     return False
-                pos = 0
+                pos, self._figures = 0, []
                 continue
             if run.status == "timeout":
                 self.result.note(f"cell {index} timed out after {self.limits.cell:g} s; it was interrupted "
@@ -151,6 +152,13 @@ class Grader:
             self.result.note(f"{len(errors)} cell(s) raised an error (first: cell {errors[0]['cell']}: "
                              f"{errors[0]['error'][:200]})")
         return self.kernel.alive()
+
+    def _keep_figures(self, cell: int, images: list) -> None:
+        """Keep a cell's figures for the feedback page, within MAX_FIGURES and MAX_FIGURE_CHARS."""
+        for png in images:
+            used = sum(len(f["png"]) for f in self._figures)
+            if len(self._figures) < MAX_FIGURES and used + len(png) <= MAX_FIGURE_CHARS:
+                self._figures.append({"cell": cell, "png": png})
 
     # -- the checks -----------------------------------------------------------------------------
     def run_checks(self) -> None:
@@ -234,6 +242,7 @@ class Grader:
             self.result.note(f"the kernel could not be started: {err.reason}")
         finally:
             self.kernel.shutdown()
+        self.result.figures = self._figures  # once, at the end: progress writes stay small
         self.result.finished = True
         self._progress(None)
         return self.result

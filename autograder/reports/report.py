@@ -84,15 +84,16 @@ def _item_lines(q) -> list:
     return lines
 
 
-def feedback_text(result) -> str:
+def feedback_text(result, *, page: bool = False) -> str:
     """Readable feedback: per question the points, each check's verdict, the smallest failing input; per
-    written question its rubric items and the TA's comments, or that it is still to be graded."""
+    written question its rubric items and the TA's comments, or that it is still to be graded. `page`: the text
+    for the HTML page, which shows the figures itself (no pointer to it)."""
     lines = [f"{result.assignment} - {result.submission}",
              f"Automatically graded: {_fmt(result.auto_total)} / {_fmt(result.auto_possible)} points   "
              f"(status: {result.status})"]
     lines += _written_summary(result)
     lines.append("")
-    if valid_figures(result):
+    if valid_figures(result) and not page:
         lines.append(f"The figures your notebook drew when it was graded ({len(valid_figures(result))}) are on "
                      f"{result.submission}.html, beside this file.")
         lines.append("")
@@ -188,7 +189,7 @@ def feedback_page(result) -> str:
             "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
             "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em;border-radius:4px}"
             "img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}figcaption{color:#555}"
-            f"</style></head><body><h1>{title}</h1><pre>{html.escape(feedback_text(result))}</pre>"
+            f"</style></head><body><h1>{title}</h1><pre>{html.escape(feedback_text(result, page=True))}</pre>"
             "<h2>Figures your notebook drew when it was graded</h2>"
             f"{figures}</body></html>\n")
 

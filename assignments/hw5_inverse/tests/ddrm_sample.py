@@ -274,6 +274,8 @@ def test_ddrm_sample(ddrm_sample, ddrm_step):
             self.shape = tuple((int(n) for n in shape))
             self._Vt, self._U, self._s = (torch.as_tensor(a, dtype=torch.float64) for a in (Vt, U, s))
             self.d, self.m = (math.prod(self.shape), int(self._s.shape[0]) if self._s.dim() == 1 else -1)
+            if not 0 <= self.m <= self.d:
+                raise ValueError(f'{self.m} singular values for d = {self.d}: m must be at most d')
             if self.m == 0 and self._U.numel() == 0:
                 self._U = self._U.reshape(0, 0)
             if tuple(self._Vt.shape) != (self.d, self.d) or tuple(self._U.shape) != (self.m, self.m) or self._s.dim() != 1:
