@@ -137,8 +137,9 @@ def _docstring_lines(source: str) -> set:
 def test_feedback_names_property_and_input_not_check_code(graded):
     assignment, results, out = graded
     check_source = (ROOT / "autograder" / "checks" / f"{assignment}.py").read_text()
+    docstrings = _docstring_lines(check_source)
     code_lines = {line.strip() for number, line in enumerate(check_source.splitlines(), 1)
-                  if number not in _docstring_lines(check_source)
+                  if number not in docstrings
                   and line.strip() and not line.strip().startswith(("#", '"""', "@")) and len(line.strip()) > 25}
     for path in (out / "feedback").glob("*.txt"):
         text = path.read_text()
