@@ -48,6 +48,7 @@ build: $(STAMP)
 
 # A representative set per assignment: the reference, the skeleton, two mistakes and a notebook that kills its
 # kernel (the end-to-end tests grade every bundled submission). Unchanged results are reused from reports/ID/.cache.
+# Then a sample mock exam and its answer key (reports/exam/).
 demo: build
 	@for a in $(ASSIGNMENTS); do \
 	  d=reports/demo-in/$$a; rm -rf $$d; mkdir -p $$d; \
@@ -56,6 +57,7 @@ demo: build
 	  $(BIN)/diffcourse grade $$a $$d --out reports/$$a --workers 2 --cell-timeout 40 --call-timeout 5 || exit 1; \
 	  echo; \
 	done
+	$(BIN)/diffcourse exam --seed 236759 --out reports/exam
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

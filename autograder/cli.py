@@ -26,6 +26,12 @@ class _AssignmentId(click.ParamType):
 ASSIGNMENT = _AssignmentId()
 
 
+def _chapters() -> tuple[str, ...]:
+    from .practice.question import CHAPTERS
+
+    return tuple(CHAPTERS)
+
+
 def _config_errors(fn):
     """A malformed grading_config, rubric or score sheet is reported with its file and line (or cell), without a
     traceback, and the command exits with status 1."""
@@ -59,11 +65,17 @@ def list_assignments() -> None:
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @_config_errors
 def build(ids: tuple[str, ...], force: bool) -> None:
-    """Run otter assign, refresh assignments/ID and write dist/ID-autograder.zip (all assignments by default)."""
+    """Run otter assign, refresh assignments/ID and write dist/ID-autograder.zip (all assignments by default, and
+    then the practice notebooks in assignments/practice)."""
     from .build import build_assignment
 
     for assignment in ids or course.assignment_ids():
         click.echo(f"{assignment}: {build_assignment(assignment=assignment, force=force)}")
+    if not ids:
+        from .practice.notebook import FOLDER, write_notebooks
+
+        write_notebooks(FOLDER)
+        click.echo(f"practice notebooks: {FOLDER}")
 
 
 @main.command()
@@ -136,6 +148,47 @@ def check(assignment: str, notebook: Path, timeout: float | None) -> None:
     result, text = check_notebook(assignment=assignment, notebook=notebook, timeout=timeout)
     click.echo(text)
     sys.exit(2 if result.status == "invalid" else 0)
+
+
+@main.command()
+@click.option("--chapter", type=click.Choice(list(_chapters())), default=None,
+              help="Drill one chapter (by default the drill leans toward your weakest chapters).")
+@click.option("--seed", type=int, default=None, help="Replay a drill: the same seed asks the same questions.")
+@click.option("--count", type=click.IntRange(1, 500), default=10, show_default=True, help="Questions to ask.")
+@click.option("--progress", "progress_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Progress file (default: diffcourse's folder in your user data directory).")
+def practice(chapter: str | None, seed: int | None, count: int, progress_file: Path | None) -> None:
+    """Exam practice in the terminal: randomized questions with feedback and worked solutions."""
+    import secrets
+
+    from .practice.drill import Progress, drill
+
+    if progress_file is None:
+        import platformdirs
+
+        progress_file = platformdirs.user_data_path("diffcourse") / "practice.json"
+    seed = secrets.randbelow(10**6) if seed is None else seed
+
+    try:
+        import readline  # noqa: F401 - line editing and history for input(), where the platform has it
+    except ImportError:
+        pass
+    drill(read=input, say=click.echo, progress=Progress.load(progress_file), seed=seed, chapter=chapter, count=count)
+
+
+@main.command()
+@click.option("--seed", type=int, required=True, help="The same seed gives the same exam.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for exam.html and key.html.")
+@click.option("--questions", "count", type=click.IntRange(4, 40), default=None,
+              help="Number of questions (default: the course's mix, one or two per chapter).")
+def exam(seed: int, out: Path, count: int | None) -> None:
+    """Write a mock exam (exam.html) and its answer key with worked solutions (key.html)."""
+    from .practice.exam import write_exam
+
+    written = write_exam(seed=seed, out=out, count=count)
+    click.echo(f"mock exam (seed {seed}, {written.questions} questions, {written.points} points): {written.exam}")
+    click.echo(f"answer key with worked solutions: {written.key}")
 
 
 if __name__ == "__main__":

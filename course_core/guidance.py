@@ -160,3 +160,22 @@ class LabelledMixture:
     def classifier_grad(self, x_t: torch.Tensor, alpha_bar: float, y: torch.Tensor) -> torch.Tensor:
         """``grad_x log p_t(y | x_t)`` in closed form: the conditional minus the unconditional score."""
         return self.score(x_t, alpha_bar, y) - self.score(x_t, alpha_bar)
+
+
+def dynamic_threshold(x0_pred: torch.Tensor, percentile: float) -> torch.Tensor:
+    """Imagen's dynamic thresholding of a predicted clean sample, per sample.
+
+    Reference: Saharia et al. 2022, "Photorealistic Text-to-Image Diffusion Models with Deep Language
+    Understanding", arXiv:2205.11487, §2.3 (large guidance weight samplers): ``s`` is the ``percentile`` quantile
+    of ``|x0_pred|`` over each sample's entries (``torch.quantile``, linear interpolation), ``s = max(s, 1)``, and
+    the prediction becomes ``clip(x0_pred, -s, s) / s``. A sample already inside ``[-1, 1]`` is unchanged (``s = 1``);
+    static thresholding is ``clip(x0_pred, -1, 1)``.
+
+    Args:
+        x0_pred: ``(B, *D)`` float; percentile: Python float in ``[0, 1]`` (Imagen uses 0.995).
+    Returns:
+        ``(B, *D)`` in ``x0_pred``'s dtype, every entry in ``[-1, 1]``.
+    """
+    s = torch.quantile(x0_pred.reshape(x0_pred.shape[0], -1).abs(), percentile, dim=1).clamp(min=1)  # (B,)
+    s = _per_sample(s, x0_pred)
+    return torch.maximum(torch.minimum(x0_pred, s), -s) / s

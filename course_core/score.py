@@ -189,3 +189,23 @@ def x0_from_score(x_t: torch.Tensor, t: torch.Tensor, score: torch.Tensor, alpha
     """
     ab = extract(alpha_bar, t, x_t)  # (B, 1, ..., 1)
     return (x_t + (1 - ab) * score) / torch.sqrt(ab)
+
+
+# ---------------------------------------------------------------- the bias of unadjusted Langevin, in closed form
+
+
+def langevin_stationary_variance(s2, step_size):
+    """Stationary variance of unadjusted Langevin on ``N(mu, s2 I)``: ``s2 / (1 - step_size / (2 s2))``.
+
+    Reference: Roberts & Tweedie 1996 (the unadjusted Langevin algorithm). With the score ``-(x - mu) / s2``,
+    ``langevin_step`` is the AR(1) map ``x' - mu = a (x - mu) + sqrt(2 step_size) z``, ``a = 1 - step_size / s2``;
+    its stationary variance solves ``v = a**2 v + 2 step_size``, so ``v = 2 step_size / (1 - a**2)``. Defined for
+    ``0 < step_size < 2 s2`` (``|a| < 1``; the chain diverges otherwise); above ``s2`` for every such step, and
+    ``s2`` only in the limit ``step_size -> 0``. ``langevin_chain_variance`` estimates it by simulation.
+
+    Args:
+        s2, step_size: Python floats or tensors (elementwise, broadcast).
+    Returns:
+        a float or a tensor of the broadcast shape.
+    """
+    return s2 / (1 - step_size / (2 * s2))

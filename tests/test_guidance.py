@@ -138,6 +138,21 @@ def test_guide_toy_is_the_oracle_in_the_students_copy():
         guide_toy.class_eps(x, 0.5, m.weights, m.means, m.covs, labels, torch.full((12,), 3), 2)
 
 
+def test_dynamic_threshold_rescales_by_the_percentile_of_the_absolute_values():
+    """Saharia et al. 2022, §2.3: s = quantile(|x0|, p), at least 1; clip to [-s, s], divide by s; per sample."""
+    x = torch.tensor([[0.5, -2.0, 3.0, 1.0, -4.0], [0.2, -0.9, 0.4, 1.0, -0.3]], dtype=F64)
+    got = guidance.dynamic_threshold(x, 0.75)  # |x| sorted 0.5, 1, 2, 3, 4: the 0.75 quantile is 3
+    torch.testing.assert_close(got[0], torch.tensor([0.5 / 3, -2 / 3, 1.0, 1 / 3, -1.0], dtype=F64))
+    torch.testing.assert_close(got[1], x[1], rtol=0, atol=0)  # inside [-1, 1]: s = 1, nothing changes
+    torch.testing.assert_close(guidance.dynamic_threshold(x[:1], 0.75), got[:1])  # one sample's s is its own
+    torch.testing.assert_close(guidance.dynamic_threshold(x[:1], 0.5), x[:1].clamp(-2, 2) / 2)  # median 2
+    torch.testing.assert_close(guidance.dynamic_threshold(x[:1], 1.0), x[:1] / 4)  # the max: no clipping at all
+    images = 3 * torch.randn(4, 3, 8, 8, generator=torch.Generator().manual_seed(0), dtype=F64)
+    out = guidance.dynamic_threshold(images, 0.995)
+    assert out.shape == images.shape and out.abs().max() <= 1
+    assert guidance.dynamic_threshold(images.float(), 0.995).dtype == torch.float32
+
+
 # ----------------------------------------------------------------------------- mutation tests of the tests
 MUTANTS = [
     pytest.param(test_classifier_guidance_of_the_unconditional_model_is_cfg_at_the_same_scale, dict(alpha_bar=0.5, scale=3.5),

@@ -586,3 +586,23 @@ def test_the_mutant_template_is_correct():
 def test_repaired_tests_catch_mutant(check, args, broken):
     """The repaired test body fails (with an assertion) when a realistic mistake is patched in."""
     catches(check, *args, broken=broken)
+
+
+def test_langevin_stationary_variance_is_the_ar1_fixed_point_and_what_the_chains_reach():
+    """Reference: the fixed point v = a^2 v + 2 step of the AR(1) map that langevin_step makes on N(0, s2)
+    (a = the step applied to x = 1 with no noise); then the simulated variance of langevin_chain_variance
+    (20000 chains from N(0, s2), 200 steps, 5 standard errors of a sample variance); elementwise on tensors."""
+    from course_core.score import langevin_stationary_variance
+
+    one, zero = torch.ones(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    for s2, step in ((1.0, 0.2), (2.0, 1.5), (0.5, 0.9)):
+        a = langevin_step(one, -one / s2, step, zero).item()
+        assert math.isclose(langevin_stationary_variance(s2, step), 2 * step / (1 - a**2), rel_tol=1e-12)
+        assert langevin_stationary_variance(s2, step) > s2
+    g = torch.Generator().manual_seed(11)
+    x_init = torch.randn(20_000, 1, generator=g, dtype=torch.float64)
+    noise = torch.randn(200, 20_000, 1, generator=g, dtype=torch.float64)
+    v = langevin_stationary_variance(1.0, 0.5)
+    assert abs(langevin_chain_variance(x_init, 1.0, 0.5, noise).item() - v) < 5 * math.sqrt(2 / 20_000) * v
+    got = langevin_stationary_variance(torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([0.1, 0.1]))
+    torch.testing.assert_close(got, torch.tensor([1 / 0.95, 2 / 0.975], dtype=torch.float64), rtol=1e-7, atol=0)

@@ -7,8 +7,6 @@ built directly (no kernel), so the file runs in seconds."""
 import csv
 import html.parser
 import json
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from autograder.written.answers import PLACEHOLDER, course_texts, find_answers
 from autograder.written.render import markdown_html
 from autograder.written.rubric import parse_master, written_questions
 from autograder.written.sheet import COLUMNS, blank_rows, read_scores
+from browser import chromium, png_colours
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "hw_x"
@@ -611,28 +610,6 @@ def test_old_result_json_is_still_read():
 
 # -- in a real browser ------------------------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1200,900"]
-
-
-def chromium(*args, profile: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run headless Chromium with a private profile; the test fails (never skips) when it is not installed."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.fail("chromium is not installed: `apt-get install -y chromium` (Debian; .ci/run installs it)")
-    return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
-                          text=True, timeout=timeout, check=False)
-
-
-def _png_colours(path: Path) -> int:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        assert image.format == "PNG" and image.size == (1200, 900)
-        return len(image.convert("RGB").getcolors(maxcolors=1 << 20) or [])
-
-
 def test_a_grading_page_renders_its_math_in_chromium(course, tmp_path):
     """Two answers with inline and display math: Chromium's DOM holds MathML and no `$$`, nothing ran (the
     title an injected script would change is intact), and the screenshot is a real picture."""
@@ -651,4 +628,4 @@ def test_a_grading_page_renders_its_math_in_chromium(course, tmp_path):
     shot = tmp_path / "derive.png"
     done = chromium(f"--screenshot={shot}", page, profile=tmp_path / "profile")
     assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
-    assert _png_colours(shot) > 50  # text, math, cards: not a blank page
+    assert png_colours(shot, (1200, 900)) > 50  # text, math, cards: not a blank page
