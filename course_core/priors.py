@@ -160,8 +160,8 @@ def ista_step(x, y, H, lam, step):
 
     Reference: Daubechies, Defrise & De Mol 2004, arXiv:math/0307152 (thresholded Landweber iteration); Beck &
     Teboulle 2009, SIAM J. Imaging Sci. 2(1) (ISTA). A gradient step on the data term, then the proximal step of
-    the L1 term (``soft_threshold`` with threshold ``lam * step``). It decreases the objective for
-    ``0 < step <= 1 / L``, ``L = ||H||_2^2`` the largest eigenvalue of ``H^T H``.
+    the L1 term (``soft_threshold`` with threshold ``lam * step``). It never increases the objective for
+    ``0 < step <= 1 / L``, ``L = ||H||_2^2`` the largest eigenvalue of ``H^T H`` (a majorize-minimize step).
 
     Args:
         x: ``(B, d)`` current iterate; y: ``(B, m)``; H: ``(m, d)``; lam, step: Python floats.

@@ -61,7 +61,7 @@ def vp_marginal(time, beta_min: float = 0.1, beta_max: float = 20.0) -> tuple[to
     """Mean coefficient and standard deviation of the VP perturbation kernel
     ``p_0t(x(t) | x(0)) = N(mean_coef x(0), std**2 I)`` for the linear ``beta(t)``.
 
-    Reference: Song et al. 2021, Eq. (29) (VP case): ``mean_coef = exp(-1/2 int_0^t beta)``,
+    Reference: Song et al. 2021, Appendix B (VP case): ``mean_coef = exp(-1/2 int_0^t beta)``,
     ``std = sqrt(1 - exp(-int_0^t beta))``; with the linear ``beta(t)``, Appendix C. It is DDPM's
     ``sqrt(alpha_bar)`` and ``sqrt(1 - alpha_bar)`` in the limit of many steps (``alpha_bar -> exp(-int beta)``).
     ``time``: float or tensor -> two tensors of its shape.
@@ -82,7 +82,7 @@ def ve_sigma(time, sigma_min: float, sigma_max: float) -> torch.Tensor:
 def ve_marginal_std(sigma_t, sigma_s=0.0) -> torch.Tensor:
     """Standard deviation ``sqrt(sigma_t**2 - sigma_s**2)`` of ``x(t)`` given ``x(s)`` under the VE SDE (``s < t``).
 
-    Reference: Song et al. 2021, Eq. (29) (VE case, ``s = 0``: ``N(x(0), [sigma(t)**2 - sigma(0)**2] I)``); the VE
+    Reference: Song et al. 2021, Appendix B (VE case, ``s = 0``: ``N(x(0), [sigma(t)**2 - sigma(0)**2] I)``); the VE
     SDE adds independent Gaussian increments, so the variances (not the standard deviations) add.
     ``sigma_t``, ``sigma_s``: floats or tensors (elementwise) -> tensor.
     """
@@ -280,7 +280,7 @@ def divergence(fn, x: torch.Tensor) -> torch.Tensor:
     """The exact divergence ``div fn(x) = tr(d fn / d x)`` per sample, by autograd (one backward pass per data
     coordinate: for small ``D``; Song et al. use the Skilling–Hutchinson estimator for images).
 
-    Reference: Song et al. 2021, Appendix D.2 (the divergence of the ODE's drift in Eq. (39)).
+    Reference: Song et al. 2021, Appendix D.2 (the divergence of the probability-flow ODE's drift).
 
     Args:
         fn: ``(B, *D) -> (B, *D)``, each output row depending on its own input row only.
@@ -302,7 +302,7 @@ def ode_log_likelihood(x0: torch.Tensor, drift, times, prior_log_prob):
     """``log p_0(x0)`` through the probability-flow ODE and the instantaneous change of variables:
     ``log p_0(x(0)) = log p_T(x(T)) + int_0^T div drift(x(t), t) dt``.
 
-    Reference: Song et al. 2021, Eq. (39) (Appendix D.2; Chen et al. 2018's instantaneous change of variables).
+    Reference: Song et al. 2021, Appendix D.2 (with Chen et al. 2018's instantaneous change of variables).
     The augmented ODE ``d/dt (x, l) = (drift(x, t), div drift(x, t))`` is integrated forwards from ``x0`` over the
     ascending ``times`` (``times[0]`` the data end, ``times[-1] = T``) with Heun's method; ``div`` is exact
     (``divergence``).
@@ -341,7 +341,7 @@ def gaussian_marginal(mean_coef, std, mean, var):
     """Mean and variance of ``p_t`` when ``x(0) ~ N(mean, var I)`` and ``x(t) = mean_coef x(0) + std z``:
     ``(mean_coef mean, mean_coef**2 var + std**2)``; VP: ``vp_marginal``; VE: ``mean_coef = 1``, ``std = sigma``.
 
-    Reference: Song et al. 2021, Eq. (29) (the perturbation kernels) convolved with the Gaussian data density.
+    Reference: Song et al. 2021, Appendix B (the perturbation kernels) convolved with the Gaussian data density.
     Arguments are floats or tensors (broadcasting); returns the pair elementwise.
     """
     return mean_coef * mean, mean_coef**2 * var + std**2

@@ -26,7 +26,10 @@ from autograder.checks import load_suite  # noqa: E402
 from inprocess import InProcessKernel, failures, namespace, reaches, run_checks, support_modules  # noqa: E402
 from kit import assignments_with_examples, load, master_solution, source_of  # noqa: E402
 
-CORRECT_MARGIN = 0.1  # a correct implementation's error is at most this fraction of the bound
+# A correct implementation's error is at most this fraction of the bound. Float32 rounding depends on the CPU's
+# kernels: hw5's master pigdm_step (a blur's pseudo-inverse and a vector-Jacobian product in float32) measured
+# 0.117 on an AVX2 AMD EPYC where it had measured under 0.1 elsewhere; 0.15 still leaves 6.7x room.
+CORRECT_MARGIN = 0.15
 WRONG_MARGIN = 10.0  # a mistake's error is at least this many times the bound
 
 ASSIGNMENTS = assignments_with_examples()

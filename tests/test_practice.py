@@ -21,6 +21,7 @@ from autograder.practice import CHAPTERS, Choice, NearMiss, Numeric, Symbolic, V
 from autograder.practice.drill import Progress, drill, pick
 from autograder.practice.exam import MIX, draw, write_exam
 from autograder.practice.notebook import FOLDER, chapter_notebook, notebook_name, write_notebooks
+from autograder.written.render import math_html
 from browser import chromium, png_colours
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,6 +175,13 @@ def test_an_unreadable_progress_file_is_set_aside_not_lost(tmp_path):
     assert "could not be read" in script.screen and json.loads(path.read_text())["seen"]
 
 
+def test_a_progress_file_that_cannot_be_written_is_said_once_and_the_drill_goes_on(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    script = Script(["skip", "skip"])
+    drill(read=script.read, say=script.say, progress=Progress.load(tmp_path / "a_file" / "p.json"), seed=2, count=2)
+    assert script.screen.count("Could not save your progress") == 1 and script.screen.count("Worked solution:") == 2
+
+
 def test_the_practice_command_runs_in_a_terminal_session(tmp_path):
     """The real command line, fed by a pipe: garbage, a skip, then end of input; no traceback, exit status 0."""
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "practice", "--seed", "9", "--count", "3",
@@ -200,9 +208,12 @@ def test_an_exam_follows_the_course_mix_and_the_same_seed_gives_the_same_pages(t
         assert not re.search(r"(src|href)=\"(https?:)?//|<script|<link|@import", page), "the page reaches out"
         assert "$" not in re.sub(r"<code>.*?</code>", "", page) and 'class="tex"' not in page
     assert "Worked solution" in key and "Worked solution" not in exam
-    for v in variants:
+    for v in variants:  # every answer is in the key: a number as the exam shows it, an expression as typed
         for p in v.parts:
-            assert p.answer.typed().replace("&", "&amp;").replace("<", "&lt;") in key or isinstance(p.answer, Choice)
+            if isinstance(p.answer, Symbolic):
+                assert f"<code>{p.answer.typed()}</code>".replace("&", "&amp;") in key
+            elif isinstance(p.answer, Numeric):
+                assert math_html(p.answer.latex(), display=False) in key
 
 
 def test_the_exam_and_its_key_render_in_a_browser(tmp_path):

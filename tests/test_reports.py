@@ -177,14 +177,18 @@ def test_cli_build_and_list_drive_the_library(monkeypatch):
     from autograder import course
     from autograder.cli import main
 
+    import autograder.practice.notebook as practice_notebooks
+
     calls = []
     monkeypatch.setattr(autograder.build, "build_assignment",
                         lambda *, assignment, force: calls.append((assignment, force)) or "built")
+    monkeypatch.setattr(practice_notebooks, "write_notebooks", lambda folder: calls.append(("practice", folder)))
     runner = CliRunner()
     done = runner.invoke(main, ["build"])
     assert done.exit_code == 0, done.output
-    assert calls == [(a, False) for a in course.assignment_ids()]
-    assert done.output.splitlines() == [f"{a}: built" for a in course.assignment_ids()]
+    assert calls == [(a, False) for a in course.assignment_ids()] + [("practice", practice_notebooks.FOLDER)]
+    assert done.output.splitlines() == [f"{a}: built" for a in course.assignment_ids()] + [
+        f"practice notebooks: {practice_notebooks.FOLDER}"]
     calls.clear()
     assert runner.invoke(main, ["build", "hw1_score", "--force"]).exit_code == 0 and calls == [("hw1_score", True)]
     bad = runner.invoke(main, ["build", "hw9_nothing"])

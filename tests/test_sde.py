@@ -200,7 +200,7 @@ def _em_vp(x, t_from, t_to, K, mu, s2, generator, reverse):
 
 def test_euler_maruyama_forward_vp_matches_the_kernel():
     """20 000 forward paths from x(0) ~ N(mu, s2), 200 steps to t = 0.6: the sample mean and variance are
-    m mu and m^2 s2 + std^2 of Eq. (29) (Monte Carlo error ~ 1%, discretization error ~ 1/K)."""
+    m mu and m^2 s2 + std^2 of the kernel (Appendix B) (Monte Carlo error ~ 1%, discretization error ~ 1/K)."""
     mu, s2, n = 1.5, 0.25, 20_000
     g = _gen(2)
     x0 = mu + math.sqrt(s2) * torch.randn(n, 2, generator=g, dtype=F64)
@@ -423,7 +423,7 @@ def _ve_likelihood(N, x0, mu, s2, T):
 
 
 def test_ode_log_likelihood_is_the_exact_gaussian_likelihood():
-    """Song et al. 2021, Eq. (39) on Gaussian data with sigma(t) = t: log p_T(x(T)) + int div = log N(x0; mu, s2 I)
+    """Song et al. 2021, Appendix D.2 on Gaussian data with sigma(t) = t: log p_T(x(T)) + int div = log N(x0; mu, s2 I)
     exactly in the limit; Heun's error falls ~4x per halving; the encoding x(T) is the exact flow."""
     mu, s2, T = 0.3, 0.64, 3.0
     x0 = torch.tensor([[0.7, -0.2], [-1.2, 2.0]], dtype=F64)

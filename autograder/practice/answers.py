@@ -2,8 +2,9 @@
 
 Input is parsed by sympy from a restricted grammar: the characters of arithmetic, the variables the question
 names, and a few functions (sqrt, exp, log, ...). Nothing a learner types is ever evaluated as Python: a name
-that is not on the list is refused before sympy sees the text, integers become floats before evaluation (so
-`10**10**10` overflows instead of hanging), and anything sympy cannot parse is "not understood, try again".
+that is not on the list is refused before sympy sees the text, the parsed tree is evaluated by walking it in
+floating point (so `9**9**9**9` overflows at once instead of being computed exactly), and anything sympy cannot
+parse is "not understood, try again".
 
 Two expressions are equivalent when they agree at a dozen random points of the variables' stated ranges (the way
 WeBWorK and STACK's numerical tests compare answers); a named near miss is recognised the same way and answered
@@ -139,20 +140,20 @@ def _walk(e, env):
 @lru_cache(maxsize=256)
 def _environments(variables: tuple[Var, ...]) -> tuple[dict, ...]:
     """The sampled points, with the derived variables computed from the free ones."""
-    return tuple(_each_environment(variables))
-
-
-def _each_environment(variables: tuple[Var, ...]):
     free = tuple(v for v in variables if not v.means)
+    return tuple(_with_derived({v.name: x for v, x in zip(free, point)}, variables) for point in _points(free))
+
+
+def _with_derived(env: dict[str, float], variables: tuple[Var, ...]) -> dict[str, float]:
+    """`env` (the free variables' values) with the derived variables computed from it."""
+    env = dict(env)
     derived = [(v.name, parse(v.means, variables)) for v in variables if v.means]
-    for point in _points(free):
-        env = {v.name: x for v, x in zip(free, point)}
-        for _ in derived:  # definitions may refer to each other: one pass per definition reaches them all
-            for name, definition in derived:
-                value = evaluate(definition, env)
-                if value is not None:
-                    env[name] = value
-        yield env
+    for _ in derived:  # definitions may refer to each other: one pass per definition reaches them all
+        for name, definition in derived:
+            value = evaluate(definition, env)
+            if value is not None:
+                env[name] = value
+    return env
 
 
 @lru_cache(maxsize=64)
@@ -239,7 +240,8 @@ class Numeric:
         return repr(float(self.value))
 
     def latex(self) -> str:
-        return format_number(self.value, 6)
+        mantissa, _, exponent = format_number(self.value, 6).partition("e")
+        return rf"{mantissa} \times 10^{{{exponent}}}" if exponent else mantissa
 
 
 def _close(a: float, b: float, rtol: float, atol: float) -> bool:
@@ -298,14 +300,7 @@ class Symbolic:
 
     def at(self, **free: float) -> float:
         """The answer's value where the free variables take the given values (derived ones follow)."""
-        env = dict(free)
-        derived = [(v.name, parse(v.means, self.variables)) for v in self.variables if v.means]
-        for _ in derived:
-            for name, definition in derived:
-                value = evaluate(definition, env)
-                if value is not None:
-                    env[name] = value
-        value = evaluate(parse(self.expr, self.variables), env)
+        value = evaluate(parse(self.expr, self.variables), _with_derived(free, self.variables))
         if value is None:
             raise ValueError(f"{self.expr} is undefined at {free}")
         return value

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import CHAPTERS, Choice, questions
+from . import CHAPTERS, Choice, Numeric, questions
 from .question import Question, Variant
 from .text import terminal
 
@@ -130,6 +130,8 @@ def ask_variant(variant: Variant, read: Callable[[str], str], say: Callable[[str
 def _shown(answer) -> str:
     if isinstance(answer, Choice):
         return terminal(answer.latex())
+    if isinstance(answer, Numeric):
+        return f"{terminal('$' + answer.latex() + '$')} (accepted within {answer.tolerance()})"
     return f"{terminal('$' + answer.latex() + '$')}   (typed: {answer.typed()})"
 
 
@@ -189,7 +191,12 @@ def drill(*, read: Callable[[str], str], say: Callable[[str], None], progress: P
             say("")
             say("Stopped; your progress is saved.")
             break
-        progress.record(q.chapter, right, wrong, f"{q.id}:{qseed}")
+        try:
+            progress.record(q.chapter, right, wrong, f"{q.id}:{qseed}")
+        except OSError as err:
+            say(f"Could not save your progress to {progress.path} ({err.strerror or err}); the drill goes on "
+                "without saving it.")
+            progress.path = None
     say("")
     say(progress.summary())
     if progress.path is not None:

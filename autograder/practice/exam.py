@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..written.render import inline_html, markdown_html, math_html
-from . import CHAPTERS, Choice, questions
+from . import CHAPTERS, Choice, Numeric, questions
 from .question import Variant
 
 # The course's exam mix: questions per chapter (the chapters with most lecture time weigh most).
@@ -120,9 +120,9 @@ def _answer_html(answer) -> str:
         if answer.true_false:
             return "true" if answer.correct == 0 else "false"
         return f"({answer.letter(answer.correct)}) {inline_html(answer.options[answer.correct])}"
-    tolerance = f" (within {html.escape(answer.tolerance())})" if hasattr(answer, "tolerance") else ""
-    return (f"{math_html(answer.latex(), display=False)}{tolerance}; typed: <code>{html.escape(answer.typed())}"
-            "</code>")
+    if isinstance(answer, Numeric):
+        return f"{math_html(answer.latex(), display=False)} (within {html.escape(answer.tolerance())})"
+    return f"{math_html(answer.latex(), display=False)}; typed: <code>{html.escape(answer.typed())}</code>"
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -118,9 +118,23 @@ _SPACING_TEXT = {
     "leading": r"the indices $0, c, 2c, \dots, (S - 1)c$ with the stride $c = \lfloor T/S \rfloor$ (diffusers' "
                r"'leading' spacing)",
     "trailing": r"the indices $\mathrm{round}(T - jT/S) - 1$ for $j = 0, \dots, S - 1$, which end at $T - 1$ "
-                r"(diffusers' 'trailing' spacing)",
-    "linspace": r"$S$ indices evenly spaced from $0$ to $T - 1$, rounded to integers (diffusers' 'linspace' spacing)",
+                r"(diffusers' 'trailing' spacing; numpy's rounding, a half goes to the even integer)",
+    "linspace": r"$S$ indices evenly spaced from $0$ to $T - 1$, rounded to integers (diffusers' 'linspace' spacing; "
+                r"numpy's rounding, a half goes to the even integer)",
 }
+
+
+def _spaced_steps(T: int, S: int, spacing: str, k: int) -> str:
+    """The worked computation of the k-th index (1-based, descending), in LaTeX, ending in its value."""
+    value = _spaced(T, S, spacing, k)
+    if spacing == "leading":
+        return rf"(S - k)\lfloor T/S \rfloor = {S - k} \cdot {T // S} = {value}"
+    if spacing == "trailing":
+        return (rf"j = k - 1 = {k - 1}$: $\mathrm{{round}}({T} - {k - 1} \cdot {T}/{S}) - 1 = "
+                rf"\mathrm{{round}}({f(T - (k - 1) * T / S, 8)}) - 1 = {value}")
+    return (rf"\mathrm{{round}}\left(\frac{{(S - k)(T - 1)}}{{S - 1}}\right) = \mathrm{{round}}\left("
+            rf"\frac{{{S - k} \cdot {T - 1}}}{{{S - 1}}}\right) = \mathrm{{round}}({f((S - k) * (T - 1) / (S - 1), 8)}) "
+            rf"= {value}")
 
 
 def _spaced(T: int, S: int, spacing: str, k: int) -> int:
@@ -157,8 +171,9 @@ def ddim_timestep(rng):
         parts=[Part(ask="index =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(float(worked)))],
         solution=r"DDIM (Song, Meng and Ermon 2021, §4.2) runs its update on an increasing subsequence $\tau_1 < \dots < "
                  r"\tau_S$ of $\{0, \dots, T - 1\}$, visited from $\tau_S$ down: evaluation number $k$ is at $\tau_{S+1-k}$"
-                 rf" (the same network, trained on all $T$ steps). Here the subsequence is {_SPACING_TEXT[spacing]}, "
-                 rf"so evaluation {k} is at index ${worked}$.")
+                 rf" (the same network, trained on all $T$ steps). Here the subsequence is {_SPACING_TEXT[spacing]}. "
+                 rf"Evaluation $k = {k}$ is at $\tau_{{{S + 1 - k}}}$: ${_spaced_steps(T, S, spacing, k)}$, so "
+                 rf"evaluation {k} is at index ${worked}$.")
 
 
 @question("acceleration", kind="numeric", difficulty=2, title="One step of DDIM inversion")
@@ -216,9 +231,9 @@ _DDIM_FORMS = {
           r"posterior's has the factor $\sqrt{(1 - " + _PREV + r")/(1 - \bar\alpha_t)}$."),
          ("eta*(1 - alpha_bar_prev)/(1 - alpha_bar_t)*(1 - alpha_bar_t/alpha_bar_prev)", r"that is a variance "
           r"multiplied by $\eta$; $\sigma_t(\eta)$ is a standard deviation, linear in $\eta$.")),
-        r"Eq. (16): $\sigma_t(\eta) = \eta\sqrt{(1 - " + _PREV + r")/(1 - \bar\alpha_t)}\sqrt{1 - \bar\alpha_t/" + _PREV
-        + r"}$, $\eta$ times the standard deviation of the posterior $q(x_{\mathrm{prev}} \mid x_t, x_0)$ of the "
-          r"respaced Markov chain"),
+        r"Song, Meng and Ermon 2021, Eq. (16): $\sigma_t(\eta) = \eta\sqrt{(1 - " + _PREV + r")/(1 - \bar\alpha_t)}"
+        r"\sqrt{1 - \bar\alpha_t/" + _PREV + r"}$, $\eta$ times the standard deviation of the posterior "
+        r"$q(x_{\mathrm{prev}} \mid x_t, x_0)$ of the respaced Markov chain"),
     "x_coef": (
         r"the coefficient of $x_t$ when $\eta = 0$",
         "sqrt(alpha_bar_prev/alpha_bar_t)", "sqrt(alpha_bar_prev)/sqrt(alpha_bar_t)", ("alpha_bar_t", "alpha_bar_prev"),
@@ -226,9 +241,11 @@ _DDIM_FORMS = {
          ("1/sqrt(alpha_bar_t)", r"that is its coefficient in $\hat x_0$; the step then scales $\hat x_0$ by "
           r"$\sqrt{" + _PREV + r"}$."),
          ("alpha_bar_prev/alpha_bar_t", r"the signal is scaled by square roots of $\bar\alpha$.")),
-        r"$x_{\mathrm{prev}} = \sqrt{" + _PREV + r"}\,\hat x_0 + \sqrt{1 - " + _PREV + r"}\,\epsilon_\theta$ with "
-        r"$\hat x_0 = (x_t - \sqrt{1 - \bar\alpha_t}\,\epsilon_\theta)/\sqrt{\bar\alpha_t}$; $x_t$ appears only in "
-        r"$\hat x_0$"),
+        r"Song, Meng and Ermon 2021, Eq. (12) with $\sigma_t = 0$: $x_{\mathrm{prev}} = \sqrt{" + _PREV + r"}\,\hat x_0 "
+        r"+ \sqrt{1 - " + _PREV + r"}\,\epsilon_\theta$. Substituting $\hat x_0$ and collecting terms, $x_{\mathrm{prev}}"
+        r" = \sqrt{" + _PREV + r"/\bar\alpha_t}\,x_t + \left(\sqrt{1 - " + _PREV + r"} - \sqrt{" + _PREV + r"(1 - "
+        r"\bar\alpha_t)/\bar\alpha_t}\right)\epsilon_\theta$: $x_t$ enters only through $\hat x_0$, whose "
+        r"coefficient $1/\sqrt{\bar\alpha_t}$ is multiplied by $\sqrt{" + _PREV + r"}$"),
     "eps_coef0": (
         r"the coefficient of $\epsilon_\theta$ when $\eta = 0$",
         "sqrt(1 - alpha_bar_prev) - sqrt(alpha_bar_prev*(1 - alpha_bar_t)/alpha_bar_t)",
@@ -240,8 +257,10 @@ _DDIM_FORMS = {
           r"}\,\epsilon_\theta$ is part of the step too."),
          ("sqrt(1 - alpha_bar_t) - sqrt(alpha_bar_prev*(1 - alpha_bar_t)/alpha_bar_t)", r"the direction term is "
           r"scaled to the target level: $\sqrt{1 - " + _PREV + r"}$.")),
-        r"$\epsilon_\theta$ appears twice: in the direction term $\sqrt{1 - " + _PREV + r"}\,\epsilon_\theta$ and "
-        r"inside $\sqrt{" + _PREV + r"}\,\hat x_0$"),
+        r"Song, Meng and Ermon 2021, Eq. (12) with $\sigma_t = 0$: $x_{\mathrm{prev}} = \sqrt{" + _PREV + r"}\,\hat x_0 "
+        r"+ \sqrt{1 - " + _PREV + r"}\,\epsilon_\theta$, so $\epsilon_\theta$ appears twice: in the direction term, "
+        r"with $\sqrt{1 - " + _PREV + r"}$, and inside $\sqrt{" + _PREV + r"}\,\hat x_0$, with $-\sqrt{" + _PREV +
+        r"}\sqrt{1 - \bar\alpha_t}/\sqrt{\bar\alpha_t}$; their sum is the coefficient"),
     "eps_coef": (
         r"the coefficient of $\epsilon_\theta$ when the step adds the fresh noise $\sigma_t z$ (write it with "
         r"$\sigma_t$)",
@@ -254,10 +273,11 @@ _DDIM_FORMS = {
          ("sqrt(1 - alpha_bar_prev - sigma_t) - sqrt(alpha_bar_prev*(1 - alpha_bar_t)/alpha_bar_t)", r"the fresh "
           r"noise's variance is $\sigma_t^2$, not $\sigma_t$."),
          ("sqrt(1 - alpha_bar_prev - sigma_t^2)", r"$\epsilon_\theta$ also enters through $\hat x_0$.")),
-        r"Eq. (12): $x_{\mathrm{prev}} = \sqrt{" + _PREV + r"}\,\hat x_0 + \sqrt{1 - " + _PREV + r" - \sigma_t^2}\,"
-        r"\epsilon_\theta + \sigma_t z$, and $\hat x_0$ contains $-\sqrt{1 - \bar\alpha_t}\,\epsilon_\theta/"
-        r"\sqrt{\bar\alpha_t}$; the variances $" + _PREV + r"\cdot 0 + (1 - " + _PREV + r" - \sigma_t^2) + \sigma_t^2$ "
-        r"keep the marginal $q(x_{\mathrm{prev}} \mid x_0)$ right (Lemma 1)"),
+        r"Song, Meng and Ermon 2021, Eq. (12): $x_{\mathrm{prev}} = \sqrt{" + _PREV + r"}\,\hat x_0 + \sqrt{1 - " + _PREV
+        + r" - \sigma_t^2}\,\epsilon_\theta + \sigma_t z$, and $\sqrt{" + _PREV + r"}\,\hat x_0$ contributes $-\sqrt{"
+        + _PREV + r"}\sqrt{1 - \bar\alpha_t}/\sqrt{\bar\alpha_t}$ to the coefficient of $\epsilon_\theta$. The "
+        r"direction term gives up the variance the fresh noise takes: given $x_0$, $(1 - " + _PREV + r" - \sigma_t^2) + "
+        r"\sigma_t^2 = 1 - " + _PREV + r"$, the variance of the marginal $q(x_{\mathrm{prev}} \mid x_0)$ (Lemma 1)"),
 }
 
 
@@ -283,7 +303,7 @@ def ddim_coefficients(rng):
                r"Written out, $x_{\mathrm{prev}}$ is a linear combination of $x_t$, the network's $\epsilon_\theta$ "
                rf"and a fresh $z \sim \mathcal N(0, I)$. Give {asked}. Variables: {answer.names()}.",
         parts=[Part(ask="expression =", answer=answer, worked=worked)],
-        solution=rf"Song, Meng and Ermon 2021: {why}. Answer: ${answer.latex()}$.")
+        solution=rf"{why}. Answer: ${answer.latex()}$.")
 
 
 # ---------------------------------------------------------------------------------------------- derivations
@@ -514,8 +534,9 @@ _CONSISTENCY_CHOICES = [
        r"appears only in consistency distillation's training."),
       (r"$f_\theta$ is averaged over several noise draws at $t = T$", r"averaging samples blurs them; it does not "
        r"refine one."),
-      (r"$f_\theta$ is evaluated at decreasing $t$ on the same $x_T$", r"on a fixed input, self-consistency makes "
-       r"those evaluations (ideally) the same answer.")],
+      (r"$f_\theta$ is evaluated at decreasing $t$ on the same $x_T$", r"$x_T$ is far noisier than a level "
+       r"$t < T$: $(x_T, t)$ lies on another trajectory than $(x_T, T)$, in a region $f_\theta$ never saw in training; "
+       r"multistep sampling re-noises the estimate so that its input matches the level $\tau$.")],
      r"Song et al. 2023, Algorithm 1: alternate denoising with $f_\theta$ and re-noising to decreasing levels "
      r"$\tau_1 > \tau_2 > \dots$."),
     (r"What does consistency distillation need that consistency training does not?",
@@ -525,8 +546,9 @@ _CONSISTENCY_CHOICES = [
       (r"Clean training data", r"both use data: distillation noises a data point, then takes one ODE step with the "
        r"teacher's score."),
       (r"An exponential moving average of the weights", r"both use an EMA target network $f_{\theta^-}$.")],
-     r"Consistency training replaces the teacher's ODE step by the unbiased estimate $x_0 + t_n z$, $x_0 + "
-     r"t_{n+1} z$ with the same $z$, which is why it needs no pretrained model."),
+     r"Consistency training replaces the teacher's score in that ODE step by the one-sample unbiased estimate "
+     r"$-(x_{t_{n+1}} - x_0)/t_{n+1}^2$; the Euler step from $x_0 + t_{n+1} z$ then lands on $x_0 + t_n z$ (the same "
+     r"$z$), so the pair needs no pretrained model."),
     (r"Why is the boundary condition $f_\theta(x, \epsilon) = x$ built into the parameterization instead of being "
      r"left to the loss?",
      r"Self-consistency alone is satisfied by any constant function; the boundary anchors every trajectory's "
@@ -609,8 +631,8 @@ _SAMPLER_CHOICES = [
      r"non-Markovian family has those same marginals",
      [(r"Because DDIM uses a different noise schedule", r"DDIM keeps $\bar\alpha_t$; changing it would change the "
        r"marginals the network was trained on."),
-      (r"Because DDIM's forward process is Markovian too", r"DDIM's forward process is non-Markovian: "
-       r"$x_{t-1}$ depends on $x_0$ as well as $x_t$."),
+      (r"Because DDIM's forward process is Markovian too", r"DDIM's forward process $q_\sigma(x_t \mid x_{t-1}, x_0)$ "
+       r"is non-Markovian: $x_t$ depends on $x_0$ as well as on $x_{t-1}$."),
       (r"It cannot: DDIM requires fine-tuning on the subsequence", r"the same $\epsilon_\theta$ is used as is.")],
      r"Song, Meng and Ermon 2021, §3-4: the family $q_\sigma$ (Eq. 7) keeps $q_\sigma(x_t \mid x_0) = \mathcal N("
      r"\sqrt{\bar\alpha_t}x_0, (1 - \bar\alpha_t)I)$ (Lemma 1), so the weighted objectives share their minimiser."),

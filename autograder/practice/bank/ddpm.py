@@ -14,6 +14,16 @@ from course_core import ddpm, schedules
 from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
 from ..question import Draft, Part, agrees, apart, distinct, nice, question, shuffled_choice, true_false
 
+def _p(x: float) -> str:
+    """A number as a factor in LaTeX: negative ones in parentheses."""
+    return f"({x})" if x < 0 else f"{x}"
+
+
+def _pf(x: float) -> str:
+    """A computed number (6 significant digits) as a factor in LaTeX: negative ones in parentheses."""
+    return f"({f(x, 6)})" if x < 0 else f(x, 6)
+
+
 # Variables of the symbolic answers: alpha_bar_prev and beta_t are free, the others derived from them.
 STEP_VARS = (Var("alpha_bar_prev", r"\bar\alpha_{t-1}", 0.2, 0.95), Var("beta_t", r"\beta_t", 0.01, 0.3),
              Var("alpha_t", r"\alpha_t", means="1 - beta_t"),
@@ -39,6 +49,7 @@ def alpha_bar_linear(rng):
             break
     product = math.prod(1 - b for b in betas)
     shown = ", ".join(f(b, 4) for b in betas[:3])
+    factors = r" \cdot ".join(f(1 - b, 6) for b in betas)
     return Draft(
         prompt=f"A DDPM uses a linear schedule with $T = {T}$ steps, $\\beta_1 = {b1}$ and $\\beta_T = {bT}$ "
                f"($\\beta_s$ evenly spaced between them). Compute $\\bar\\alpha_{{{t}}}$.",
@@ -52,8 +63,8 @@ def alpha_bar_linear(rng):
             worked=repr(product))],
         solution=f"$\\beta_s = \\beta_1 + (\\beta_T - \\beta_1)\\frac{{s-1}}{{T-1}}$, so "
                  f"$\\beta_1, \\beta_2, \\beta_3, \\dots = {shown}, \\dots$ and $\\beta_{{{t}}} = {f(betas[-1], 4)}$. "
-                 f"By definition $\\bar\\alpha_t = \\prod_{{s=1}}^{{t}} (1 - \\beta_s)$ (Ho et al. 2020, Eq. 4), so "
-                 f"$\\bar\\alpha_{{{t}}} = \\prod_{{s=1}}^{{{t}}} (1 - \\beta_s) = {f(product, 6)}$.")
+                 f"By definition $\\bar\\alpha_t = \\prod_{{s=1}}^{{t}} (1 - \\beta_s)$ (Ho et al. 2020, Sec. 2), so "
+                 f"$\\bar\\alpha_{{{t}}} = \\prod_{{s=1}}^{{{t}}} (1 - \\beta_s) = {factors} = {f(product, 6)}$.")
 
 
 @question("ddpm", kind="numeric", difficulty=1, title="Sampling x_t from q(x_t | x_0)")
@@ -80,7 +91,7 @@ def q_sample_value(rng):
             worked=repr(worked))],
         solution=f"$q(x_t \\mid x_0) = \\mathcal N(\\sqrt{{\\bar\\alpha_t}} x_0, (1 - \\bar\\alpha_t) I)$ (Ho et al. "
                  f"2020, Eq. 4), so $x_t = \\sqrt{{\\bar\\alpha_t}}\\, x_0 + \\sqrt{{1 - \\bar\\alpha_t}}\\, \\epsilon"
-                 f" = {f(a, 5)} \\cdot {x0} + {f(b, 5)} \\cdot ({eps}) = {f(worked, 6)}$.")
+                 f" = {f(a, 5)} \\cdot {_p(x0)} + {f(b, 5)} \\cdot {_p(eps)} = {f(worked, 6)}$.")
 
 
 @question("ddpm", kind="numeric", difficulty=2, title="The posterior variance β̃_t")
@@ -126,8 +137,10 @@ _MEAN_FORMS = {
                       ("sqrt(alpha_bar_t)*(1 - alpha_bar_prev)/(1 - alpha_bar_t)", r"$x_t$ enters through one step, "
                        r"$q(x_t \mid x_{t-1})$, whose mean is $\sqrt{\alpha_t} x_{t-1}$: $\alpha_t$, not $\bar\alpha_t$.")),
                      r"the $x_t$ term comes from the one-step likelihood $q(x_t \mid x_{t-1}) = \mathcal N("
-                     r"\sqrt{\alpha_t} x_{t-1}, \beta_t I)$, weighted by its share $(1 - \bar\alpha_{t-1}) / "
-                     r"(1 - \bar\alpha_t)$"),
+                     r"\sqrt{\alpha_t} x_{t-1}, \beta_t I)$: as a function of $x_{t-1}$ it is centred at "
+                     r"$x_t/\sqrt{\alpha_t}$ with precision $\alpha_t/\beta_t$, whose share of the total precision is "
+                     r"$\alpha_t(1 - \bar\alpha_{t-1}) / (1 - \bar\alpha_t)$; the coefficient is that share times "
+                     r"$1/\sqrt{\alpha_t}$"),
     ("epsilon", "x_t"): ("1/sqrt(alpha_t)", "1/sqrt(1 - beta_t)",
                          (("1/sqrt(alpha_bar_t)", r"that rescales by $\bar\alpha_t$, as in $\hat x_0$; one "
                            r"reverse step undoes one forward step, $1/\sqrt{\alpha_t}$."),
@@ -295,13 +308,17 @@ def reverse_step(rng):
                 if apart(step_ref, [mean + var * z]) else ()), worked=repr(x_prev),
                  after="This is Algorithm 2 of Ho et al. 2020 with the posterior variance."),
         ],
-        solution=rf"1. $\hat x_0 = (x_t - \sqrt{{1 - \bar\alpha_t}}\,\epsilon_\theta) / \sqrt{{\bar\alpha_t}} = "
+        solution=rf"1. $\hat x_0 = \frac{{x_t - \sqrt{{1 - \bar\alpha_t}}\,\epsilon_\theta}}{{\sqrt{{\bar\alpha_t}}}} = "
+                 rf"\frac{{{x_t} - {f(math.sqrt(1 - ab_t), 6)} \cdot {_p(eps_pred)}}}{{{f(math.sqrt(ab_t), 6)}}} = "
                  rf"{f(x0_hat, 6)}$." "\n\n"
-                 rf"2. $\tilde\mu_t = {f(c0, 6)} \cdot \hat x_0 + {f(ct, 6)} \cdot x_t = {f(mean, 6)}$." "\n\n"
+                 rf"2. With $\alpha_t = 1 - \beta_t = {f(1 - b_t, 6)}$ the weights are $\frac{{\sqrt{{\bar\alpha_{{t-1}}}}"
+                 rf"\beta_t}}{{1 - \bar\alpha_t}} = {f(c0, 6)}$ and $\frac{{\sqrt{{\alpha_t}}(1 - \bar\alpha_{{t-1}})}}"
+                 rf"{{1 - \bar\alpha_t}} = {f(ct, 6)}$, so $\tilde\mu_t = {f(c0, 6)} \cdot {_pf(x0_hat)} + "
+                 rf"{f(ct, 6)} \cdot {_p(x_t)} = {f(mean, 6)}$." "\n\n"
                  rf"3. $\tilde\beta_t = \frac{{1 - {f(ab_prev, 6)}}}{{1 - {f(ab_t, 6)}}} \cdot {f(b_t, 6)} = "
                  rf"{f(var, 6)}$." "\n\n"
                  rf"4. $x_{{{t - 1}}} = \tilde\mu_t + \sqrt{{\tilde\beta_t}}\,z = {f(mean, 6)} + {f(math.sqrt(var), 6)}"
-                 rf" \cdot ({z}) = {f(x_prev, 6)}$.")
+                 rf" \cdot {_p(z)} = {f(x_prev, 6)}$.")
 
 
 @question("ddpm", kind="numeric", difficulty=2, title="A variational-bound term L_{t-1}")
@@ -333,7 +350,7 @@ def vlb_term(rng):
                  + (r"; with equal variances it is $\frac{(\mu_1 - \mu_2)^2}{2 s^2}$, the weighted squared error "
                     r"that $L_{\mathrm{simple}}$ reweights" if equal else "")
                  + rf". Here: $\frac{{1}}{{2}}\left(\log\frac{{{var_p}}}{{{var_q}}} + \frac{{{var_q}}}{{{var_p}}} + "
-                   rf"\frac{{({mu_q} - ({mu_p}))^2}}{{{var_p}}} - 1\right) = {f(worked, 6)}$ nats.")
+                   rf"\frac{{({mu_q} - {_p(mu_p)})^2}}{{{var_p}}} - 1\right) = {f(worked, 6)}$ nats.")
 
 
 @question("ddpm", kind="numeric", difficulty=2, title="L_0: the discretized decoder's bits for one pixel")
@@ -355,6 +372,11 @@ def decoder_bits(rng):
                    "mass* of the pixel's bin, $[x - 1/255, x + 1/255]$.")]
         if 0.05 < bits < 20 and distinct([bits] + [m for m, _ in misses], 0.05):
             break
+    midpoint = (-math.log2(density * 2 / 255), "that approximates the bin's mass by the density at $x$ times the bin "
+                "width $2/255$; the bin is not narrow compared with $\\sigma$ here, so use the difference of the normal "
+                "CDF $\\Phi$ at the bin's edges.")
+    if apart(midpoint[0], [bits], 0.01) and apart(midpoint[0], [m for m, _ in misses]):  # named where far enough
+        misses.append(midpoint)
     return Draft(
         prompt=rf"DDPM's last step $p_\theta(x_0 \mid x_1)$ is a discretized Gaussian: pixel values "
                rf"$\{{0, \dots, 255\}}$ are scaled to $[-1, 1]$ and each gets the Gaussian's probability mass over "
@@ -400,9 +422,9 @@ _DDPM_CHOICES = [
      r"bin, which makes the bound a true bound on the discrete data's likelihood."),
     (r"Why has $L_T = D_{\mathrm{KL}}(q(x_T \mid x_0) \| p(x_T))$ no effect on training?",
      "It has no trainable parameters: the forward process and the prior are fixed",
-     [("It is always exactly zero", "it is small (ᾱ_T ≈ 0) but not zero."),
-      ("It is folded into $L_{\\mathrm{simple}}$ with weight 1", "it does not depend on θ, so it has no gradient "
-       "to fold in."),
+     [("It is always exactly zero", "it is small ($\\bar\\alpha_T \\approx 0$) but not zero."),
+      ("It is folded into $L_{\\mathrm{simple}}$ with weight 1", "it does not depend on $\\theta$, so it has no "
+       "gradient to fold in."),
       ("It is estimated by Monte Carlo and the estimate averages out", "it is a closed-form KL between Gaussians.")],
      r"Both $q(x_T \mid x_0) = \mathcal N(\sqrt{\bar\alpha_T}x_0, (1-\bar\alpha_T)I)$ and $p(x_T) = \mathcal N(0, I)$ are "
      r"fixed, so $L_T$ is a constant of the objective."),
@@ -412,7 +434,8 @@ _DDPM_CHOICES = [
       ("It up-weights the small-$t$ terms", "the bound's weights are largest at small $t$; dropping them "
        "down-weights those terms."),
       ("Nothing: the weights are all equal to 1", "they are $\\frac{\\beta_t^2}{2\\sigma_t^2 \\alpha_t(1 - "
-       "\\bar\\alpha_t)}$, far from 1.")],
+       "\\bar\\alpha_t)}$, which vary strongly with $t$: with $\\sigma_t^2 = \\beta_t$ about $\\frac{1}{2}$ at "
+       "$t = 1$ and about $\\beta_T/2$ at $t = T$.")],
      "Ho et al. 2020 (Sec. 3.4) report better samples with the unweighted loss, which focuses the network on the "
      "harder, noisier denoising tasks; the price is a worse likelihood."),
     (r"Why can DDPM train on a single random timestep $t$ per example instead of running the whole chain?",
@@ -445,7 +468,9 @@ _DDPM_FACTS = [
     (r"For every $t$, $q(x_t \mid x_0)$ is a Gaussian whose mean is $\sqrt{\bar\alpha_t}\,x_0$.", True,
      r"composing Gaussian steps gives a Gaussian: mean $\sqrt{\bar\alpha_t}x_0$, variance $(1 - \bar\alpha_t)I$."),
     (r"The reverse conditional $q(x_{t-1} \mid x_t)$ (without $x_0$) is Gaussian for any data distribution.", False,
-     r"it is Gaussian only in the limit of small steps; conditioning on $x_0$ is what makes the posterior tractable."),
+     r"in general it is a mixture over $x_0$ of the Gaussians $q(x_{t-1} \mid x_t, x_0)$, weighted by "
+     r"$q(x_0 \mid x_t)$; it is close to Gaussian only for small $\beta_t$ (and exactly Gaussian for special data, "
+     r"e.g. Gaussian data). Conditioning on $x_0$ is what makes the posterior tractable."),
     (r"$\tilde\beta_t \le \beta_t$ for every $t \ge 2$.", True,
      r"$\tilde\beta_t = \frac{1 - \bar\alpha_{t-1}}{1 - \bar\alpha_t}\beta_t$ and $\bar\alpha_{t-1} > \bar\alpha_t$."),
     (r"Predicting $\epsilon$ and predicting $x_0$ are equivalent parameterizations of the reverse mean.", True,

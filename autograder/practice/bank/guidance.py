@@ -115,7 +115,7 @@ def classifier_guided_noise(rng):
         if abs(grad) > 0.3 and abs(answer) > 0.05 and _separated(answer, [m.answer for m in misses]):
             break
     return Draft(
-        prompt="Classifier guidance (Dhariwal and Nichol 2021, §4.2) adds $s\\,\\nabla_{x_t}\\,\\log p_\\phi(y \\mid x_t)$ "
+        prompt="Classifier guidance (Dhariwal and Nichol 2021, §4.2–4.3) adds $s\\,\\nabla_{x_t}\\,\\log p_\\phi(y \\mid x_t)$ "
                "to the model's score $\\nabla_{x_t}\\,\\log p_t(x_t) = -\\epsilon_\\theta(x_t) / \\sqrt{1 - \\bar\\alpha_t}$ "
                "and samples with the noise prediction $\\hat\\epsilon$ of the guided score. At one pixel, "
                f"$\\epsilon_\\theta(x_t) = {eps}$, the classifier's gradient is $\\nabla_{{x_t}}\\,\\log p_\\phi(y \\mid x_t) "
@@ -229,7 +229,7 @@ def guided_gaussian(rng):
         solution="Divide the guided noise prediction by $-\\sqrt{1 - \\bar\\alpha_t}$: the guided score is "
                  f"${combo} = \\nabla\\log p_t(x) + "
                  f"\\gamma\\,\\nabla\\log p_t(y \\mid x)$ with $\\gamma = {g}$: the score of $p_t(x)\\,p_t(y \\mid x)^"
-                 "\\gamma$ (Ho and Salimans 2022, §3.2; Dhariwal and Nichol 2021, §4.2). Here it is "
+                 "\\gamma$ (Ho and Salimans 2022, §3.2; Dhariwal and Nichol 2021, §4.3). Here it is "
                  "$-x/v + \\gamma (y - x)/\\tau^2$, linear in $x$: a Gaussian with precision $1/v + \\gamma/\\tau^2$, "
                  "variance $v\\tau^2 / (\\tau^2 + \\gamma v)$ and mean $\\gamma y v / (\\tau^2 + \\gamma v)$ (where the "
                  f"score vanishes). The {which} is ${answer.latex()}$: as $\\gamma$ grows the variance shrinks and the "
@@ -319,8 +319,8 @@ def two_class_guidance(rng):
         if abs(pi - 0.5) > 0.05:
             m1.append((equal_prior, "the prior log-odds $\\log(\\pi / (1 - \\pi))$ are missing: the classes are not "
                                     "equally likely."))
-        m2 = [(sign * slope, "that is the gradient of the class's logit $\\log p(c) + \\log p_t(x_t \\mid c)$ alone; "
-               "the log-softmax subtracts the probability-weighted mean of the logits' gradients, which gives the "
+        m2 = [(sign * slope, "that is the slope of the log-odds $\\pm\\ell$ of class $c$ alone; $\\log p_t(c \\mid x_t) = "
+               "\\log\\sigma(\\pm\\ell)$, and differentiating the logarithm of the logistic function gives the extra "
                "factor $1 - p_t(c \\mid x_t)$."),
               (sign * slope * p_w * (1 - p_w), "that is the gradient of $p_t(c \\mid x_t)$; guidance uses the "
                "gradient of its logarithm."),
@@ -349,7 +349,7 @@ def two_class_guidance(rng):
                "noises $x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1 - \\bar\\alpha_t}\\,\\epsilon$. At "
                f"$\\bar\\alpha_t = {alpha_bar}$ and $x_t = {x_t}$ the exact unconditional noise prediction is "
                f"$\\epsilon_\\theta(x_t) = {f(eps_shown, 6)}$. We guide towards class $c = {c}$ with classifier guidance "
-               f"at scale $s = {scale}$ (Dhariwal and Nichol 2021, §4.2: add $s\\nabla_{{x_t}}\\,\\log p_t(c \\mid x_t)$ to "
+               f"at scale $s = {scale}$ (Dhariwal and Nichol 2021, §4.2–4.3: add $s\\nabla_{{x_t}}\\,\\log p_t(c \\mid x_t)$ to "
                "the score $-\\epsilon_\\theta / \\sqrt{1 - \\bar\\alpha_t}$), using the exact noisy classifier.",
         parts=[
             Part(ask=f"$p_t(y = {c} \\mid x_t)$ =", answer=Numeric(p, rtol=1e-3, near_misses=_misses(m1)),
@@ -370,8 +370,8 @@ def two_class_guidance(rng):
         ],
         solution=f"**1.** $V = {alpha_bar} \\cdot {v} + 1 - {alpha_bar} = {f(V, 6)}$, and the log-odds of class 1 are "
                  f"$\\ell = \\log\\frac{{{pi}}}{{{f(1 - pi, 6)}}} + \\frac{{2\\sqrt{{{alpha_bar}}} \\cdot {mu}}}{{{f(V, 6)}}}"
-                 f" \\cdot {_p(x_t)} = {f(logit, 6)}$, so $p_t(y = 1 \\mid x_t) = 1/(1 + e^{{-\\ell}}) = {f(p1, 6)}$ and "
-                 f"$p_t(y = {c} \\mid x_t) = {f(p_w, 6)}$.\n\n"
+                 f" \\cdot {_p(x_t)} = {f(logit, 6)}$, so $p_t(y = 1 \\mid x_t) = 1/(1 + e^{{-\\ell}}) = {f(p1, 6)}$"
+                 + ("." if c == 1 else f" and $p_t(y = 0 \\mid x_t) = 1 - {f(p1, 6)} = {f(p_w, 6)}$.") + "\n\n"
                  f"**2.** The slope of $\\ell$ is $2\\sqrt{{\\bar\\alpha_t}}\\mu / V = {f(slope, 6)}$; "
                  f"$\\nabla\\log p_t(y = {c} \\mid x_t) = {'+' if c == 1 else '-'}{f(slope, 6)} \\cdot (1 - {f(p_w, 6)}) "
                  f"= {f(grad_w, 6)}$.\n\n"
@@ -457,7 +457,7 @@ def label_dropout(rng):
         (vec(reversed_), "this drops the labels whose draw is at least $p_\\text{uncond}$: the unconditional "
                          "model would get most of the batch and the conditional one only a fraction "
                          "$p_\\text{uncond}$."),
-        (vec(zero), "0 is a real class: the null label must be a value no class has (here $K$), or 'no label' and "
+        (vec(zero), f"0 is a real class: the null label must be a value no class has (here ${K}$), or 'no label' and "
                     "class 0 become the same input (course_core's drop_labels refuses such a null label)."),
         (vec(kept), "the dropped examples are not discarded: they stay in the batch with the null label and train "
                     "the unconditional prediction $\\epsilon_\\theta(x_t, \\varnothing)$.")])
@@ -468,10 +468,12 @@ def label_dropout(rng):
                f"$i$ is dropped when its uniform draw satisfies $u_i < p_\\text{{uncond}}$. For the batch labels "
                f"$y = {vec(y)[1:-1]}$ and the draws $u = {vec(u)[1:-1]}$, which labels does the network see?",
         parts=[Part(ask="the labels the network is trained with:", answer=choice, worked=choice.typed(),
-                    after=f"Labels {', '.join(str(i + 1) for i in sorted(dropped))} have $u_i < {p}$ and become the null "
-                          f"label {K}; the others keep their class. The same network thus learns "
-                          "$\\epsilon_\\theta(x_t, c)$ and $\\epsilon_\\theta(x_t, \\varnothing)$, the two predictions "
-                          "CFG combines at sampling time.")],
+                    after=f"{'Entries' if len(dropped) > 1 else 'Entry'} "
+                          f"{' and '.join(str(i + 1) for i in sorted(dropped))} "
+                          f"{'have' if len(dropped) > 1 else 'has'} $u_i < {p}$ and "
+                          f"{'become' if len(dropped) > 1 else 'becomes'} the null label {K}; the others keep their "
+                          "class. The same network thus learns $\\epsilon_\\theta(x_t, c)$ and "
+                          "$\\epsilon_\\theta(x_t, \\varnothing)$, the two predictions CFG combines at sampling time.")],
         solution=f"Replace $y_i$ by ${K}$ wherever $u_i < {p}$: the network sees {vec(out)}.")
 
 
@@ -521,8 +523,8 @@ _CONCEPTS = [
                                                  "the network evaluations per step)."),
       ("Nothing: with exact scores the samples are the same", "the guided scores are those of a different, "
                                                                "sharpened distribution.")],
-     "Dhariwal and Nichol 2021 (§4) and Ho and Salimans 2022 (§4) show the precision/recall (IS/FID) trade-off "
-     "as the scale grows."),
+     "Dhariwal and Nichol 2021 (§4.3) and Ho and Salimans 2022 (§4) show it as the scale grows: Inception score "
+     "and precision rise, recall falls, and FID first improves and then worsens."),
     ("Why did Imagen introduce dynamic thresholding?",
      "Large guidance weights push $\\hat x_0$ far outside $[-1, 1]$, and static clipping then gives saturated, "
      "over-exposed images; rescaling by a per-image percentile $s$ avoids that",
@@ -570,7 +572,7 @@ _STATEMENTS = [
     ("Classifier guidance at scale $s$ equals classifier guidance at scale 1 with the sharpened classifier "
      "$p_\\phi(y \\mid x_t)^s / Z(x_t)$, provided $Z$ does not depend on $x_t$.", True,
      "$s\\nabla\\log p_\\phi(y \\mid x_t) = \\nabla\\log(p_\\phi(y \\mid x_t)^s / Z)$ for constant $Z$ (Dhariwal & "
-     "Nichol 2021, §4.2)."),
+     "Nichol 2021, §4.3)."),
     ("Label dropout means CFG needs two networks, one trained with labels and one without.", False,
      "One network, fed the null label with probability $p_\\text{uncond}$, provides both predictions."),
     ("Increasing the guidance weight increases the diversity of the samples.", False,

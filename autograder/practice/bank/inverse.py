@@ -549,8 +549,9 @@ def ddrm_unobserved_step(rng):
                             _t(0.4).reshape(1, 1), op, _t(ab_prev, ab_t), 0.1, eta, 1.0, _t(0.0, z).reshape(1, 2))
     answer = float(out[0, 1])
     return Draft(
-        prompt=f"{_DDRM_RULES}\n\nIn an inpainting problem ($U = I$, $V$ a permutation, every singular value 1) pixel "
-               f"$j$ is missing, so $s_j = 0$. At this step $\\bar\\alpha_t = {ab_t}$, $\\bar\\alpha_{{t-1}} = {ab_prev}$, "
+        prompt=f"{_DDRM_RULES}\n\nIn an inpainting problem ($U = I$, $V$ a permutation, singular value 1 on every "
+               f"observed pixel) pixel $j$ is missing: its spectral coordinate lies in the null space, $s_j = 0$. "
+               f"At this step $\\bar\\alpha_t = {ab_t}$, $\\bar\\alpha_{{t-1}} = {ab_prev}$, "
                f"the current (unscaled) value is $x_{{t,j}} = {x_t}$, the model predicts $\\hat x_{{0,j}} = {x0}$, "
                f"DDRM's $\\eta = {eta}$ and the noise draw is $z_j = {z}$. What is the (unscaled) $x_{{t-1,j}}$?",
         parts=[Part(ask="$x_{t-1,j}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
@@ -765,8 +766,10 @@ _STATEMENTS = [
      "alone, leaving it to the prior."),
     ("Following the paper's Eq. (8) (where $s_i\\sigma \\ge \\sigma_y$ is the 'less noisy' case), DDRM with "
      "$\\sigma_y = 0$ and $\\eta_b = 1$ ends on a sample with $Hx = y$ exactly.", True,
-     "On the last step $\\sigma = 0$, so every observed coordinate takes the 'less noisy' rule with $\\eta_b = 1$: "
-     "$\\bar x_i = \\bar y_i$ with no added noise."),
+     "With $\\sigma_y = 0$, $s_i\\sigma \\ge 0 = \\sigma_y$ at every step, so every observed coordinate ($s_i > 0$) "
+     "takes the 'less noisy' rule, which with $\\eta_b = 1$ sets $\\bar x_i = \\bar y_i$ plus noise of standard deviation "
+     "$\\sigma$; on the last step $\\sigma = 0$ (the boundary case $0 \\ge 0$). Then $Hx = U\\Sigma V^\\top x = "
+     "U\\Sigma\\bar y = y$ (where $s_i = 0$, $(U^\\top y)_i = 0$ since $y = Hx_0$)."),
     ("DPS differentiates through the denoiser network, which costs a backward pass per sampling step.", True,
      "The gradient $\\nabla_{x_t}\\lVert y - H\\hat x_0(x_t)\\rVert$ runs through $\\hat x_0(x_t)$, i.e. through "
      "$\\epsilon_\\theta$: a vector-Jacobian product."),
@@ -783,8 +786,9 @@ _STATEMENTS = [
      "chooses among them."),
     ("In DPS with $\\zeta_i = \\zeta'/\\lVert y - H\\hat x_0\\rVert$, the guidance step does not grow with the "
      "size of the residual: only its direction $r/\\lVert r\\rVert$ enters.", True,
-     "$\\zeta_i\\nabla\\lVert r\\rVert^2 = 2\\zeta'\\nabla\\lVert r\\rVert = -2\\zeta' J^\\top H^\\top r/\\lVert r\\rVert$: "
-     "only the residual's direction matters."),
+     "With $r = y - H\\hat x_0$ and $J = \\partial\\hat x_0/\\partial x_t$, $\\zeta_i\\nabla\\lVert r\\rVert^2 = "
+     "2\\zeta'\\nabla\\lVert r\\rVert = -2\\zeta' J^\\top H^\\top r/\\lVert r\\rVert$: only the residual's direction "
+     "matters."),
 ]
 
 

@@ -228,8 +228,8 @@ def ista_step_value(rng):
                  f"$\\tau|\\cdot|$. Here $Hx_k - y = ({f(r[0], 6)}, {f(r[1], 6)})$, $H^\\top(Hx_k - y) = ({f(g[0], 6)}, "
                  f"{f(g[1], 6)})$, the gradient step gives $({f(v[0], 6)}, {f(v[1], 6)})$, and thresholding at "
                  f"$\\lambda t = {f(lam * step, 6)}$ gives coordinate {i + 1} $= {f(worked, 6)}$. (The step "
-                 f"$t = {step}$ is below $1/L = {f(1 / L, 4)}$, $L$ the largest eigenvalue of $H^\\top H$, so each step "
-                 "decreases the objective.)")
+                 f"$t = {step}$ is below $1/L = {f(1 / L, 4)}$, $L$ the largest eigenvalue of $H^\\top H$, so no step "
+                 "increases the objective.)")
 
 
 @question("priors", kind="numeric", difficulty=2, title="The log-density of an affine coupling flow")
@@ -302,6 +302,7 @@ def laplace_vs_gaussian(rng):
     w_map = _soft(y, tau)
     gain = 2 * b * b / (2 * b * b + sigma**2)
     mmse = float(priors.laplace_mmse(_t(y), sigma, b)[0])
+    mmse_small = float(priors.laplace_mmse(_t(math.copysign(tau / 2, y)), sigma, b)[0])  # where the MAP is 0
     return Draft(
         prompt=f"A coefficient $x$ (e.g. a wavelet coefficient) is measured as $y = x + \\sigma n$, $n \\sim \\mathcal "
                f"N(0, 1)$, $\\sigma = {sigma}$, and we observe $y = {y}$. Compare two priors: the sparsity-promoting "
@@ -328,8 +329,10 @@ def laplace_vs_gaussian(rng):
                  f"**3.** Variance $2b^2 = {f(2 * b * b, 6)}$; the posterior mean is $\\frac{{2b^2}}{{2b^2 + \\sigma^2}}y "
                  f"= {f(gain, 6)} \\cdot {_p(y)} = {f(gain * y, 6)}$.\n\n"
                  f"For comparison, the MMSE estimate under the Laplace prior itself (the posterior mean) is "
-                 f"${f(mmse, 6)}$: it shrinks too, but it is not sparse (it is 0 only at $y = 0$), so the sparsity of the "
-                 "MAP estimate is a property of the estimator, not only of the prior.")
+                 f"${f(mmse, 6)}$ here (against the MAP's ${f(w_map, 6)}$). The difference shows below the threshold: "
+                 f"at $y = {f(math.copysign(tau / 2, y), 6)}$ the MAP is exactly 0 while the MMSE estimate is "
+                 f"${f(mmse_small, 6)}$; it shrinks but is 0 only at $y = 0$, so the sparsity of the MAP estimate is a "
+                 "property of the estimator, not only of the prior.")
 
 
 @question("priors", kind="derivation", difficulty=2, title="The Wiener filter for one frequency")
@@ -559,8 +562,8 @@ _STATEMENTS = [
      "linear or not.", True,
      "For any $\\hat x(y)$, $\\mathbb E\\|x - \\hat x\\|^2 = \\mathbb E\\|x - \\mathbb E[x \\mid y]\\|^2 + "
      "\\mathbb E\\|\\mathbb E[x \\mid y] - \\hat x\\|^2$; the Wiener filter is that optimum only for Gaussian priors."),
-    ("ISTA with a step size $t \\le 1/L$ ($L$ the largest eigenvalue of $H^\\top H$) decreases "
-     "$\\frac{1}{2}\\|y - Hx\\|^2 + \\lambda\\|x\\|_1$ at every step.", True,
+    ("ISTA with a step size $t \\le 1/L$ ($L$ the largest eigenvalue of $H^\\top H$) never increases "
+     "$\\frac{1}{2}\\|y - Hx\\|^2 + \\lambda\\|x\\|_1$: the objective is non-increasing from step to step.", True,
      "With $t \\le 1/L$ the quadratic upper bound of the data term holds, and each ISTA step minimizes that bound "
      "plus the $\\ell_1$ term (a majorize-minimize step; Beck and Teboulle 2009)."),
     ("Tikhonov regularization with $\\lambda \\to 0$ (and $H$ invertible) tends to $H^{-1}y$, which amplifies the "
@@ -586,7 +589,7 @@ def priors_true_false(rng):
         if which == "MAP":
             why = (f"The MAP is the soft threshold at $\\tau = \\sigma^2/b = {f(tau, 4)}$; $|y| = {abs(y)}$ is "
                    + ("below it, so the estimate is exactly 0." if is_true else
-                      f"above it, so the estimate is $y \\mp \\tau = {f(value, 4)}$."))
+                      f"above it, so the estimate is $\\mathrm{{sign}}(y)(|y| - \\tau) = {f(value, 4)}$."))
         else:
             why = ("The MMSE estimate is the posterior mean, which is 0 only at $y = 0$: here it is "
                    f"${f(value, 4)}$, shrunk towards 0 but not sparse (the MAP, a soft threshold at $\\sigma^2/b = "

@@ -38,6 +38,11 @@ def _misses(pairs) -> tuple[NearMiss, ...]:
     return tuple(NearMiss(v, m) for v, m in pairs)
 
 
+def _p(text, value=None) -> str:
+    """A number (or its text, with `value` its sign) as a factor in LaTeX: negative ones in parentheses."""
+    return f"({text})" if (text if value is None else value) < 0 else f"{text}"
+
+
 # ---------------------------------------------------------------------------------------------- Tweedie
 
 
@@ -60,9 +65,9 @@ def tweedie_gaussian(rng):
     gm = _gaussian(m, s2)
     answer = float(tweedie_denoiser(_pt(y), gm.noised_ve(sigma).score(_pt(y)), sigma)[0, 0])
     return Draft(
-        prompt=rf"A pixel has the prior $x \sim \mathcal N({m}, {s2})$ (mean, variance). We observe $y = x + \sigma z$ "
-               rf"with $z \sim \mathcal N(0, 1)$, $\sigma = {sigma}$ and $y = {y}$. Use Tweedie's formula to compute "
-               r"the MMSE estimate $\mathbb E[x \mid y]$.",
+        prompt=rf"A pixel has the prior $x \sim \mathcal N(m, s^2)$ with mean $m = {m}$ and variance $s^2 = {s2}$. We "
+               rf"observe $y = x + \sigma z$ with $z \sim \mathcal N(0, 1)$, $\sigma = {sigma}$ and $y = {y}$. Use "
+               r"Tweedie's formula to compute the MMSE estimate $\mathbb E[x \mid y]$.",
         parts=[Part(ask=r"$\mathbb E[x \mid y]$ =", answer=Numeric(answer, near_misses=_misses(misses)),
                     worked=repr(worked))],
         solution=rf"The noisy law is $p_\sigma = \mathcal N({m}, s^2 + \sigma^2) = \mathcal N({m}, {f(v, 6)})$, so its "
@@ -102,14 +107,14 @@ def tweedie_mixture(rng):
     agrees(post_ref, float(gm.denoise_ve(_pt(y), sigma)[0, 0]), rtol=1e-9)
     return Draft(
         prompt=rf"A pixel has the mixture prior $p(x) = {pi}\,\mathcal N(x; {mu1}, {s2}) + {f(1 - pi, 6)}\,"
-               rf"\mathcal N(x; {mu2}, {s2})$ (means, variances). We observe $y = x + \sigma z$, $z \sim \mathcal N(0,1)$, "
-               rf"with $\sigma = {sigma}$ and $y = {y}$. Compute the MMSE denoiser $\mathbb E[x \mid y]$ through the "
-               r"score of the noisy law $p_\sigma$, step by step.",
+               rf"\mathcal N(x; {mu2}, {s2})$ (means, and the common variance $s^2 = {s2}$). We observe $y = x + "
+               rf"\sigma z$, $z \sim \mathcal N(0,1)$, with $\sigma = {sigma}$ and $y = {y}$. Compute the MMSE "
+               r"denoiser $\mathbb E[x \mid y]$ through the score of the noisy law $p_\sigma$, step by step.",
         parts=[
             Part(ask=r"the responsibility $r_1(y) = P(\text{component } 1 \mid y)$ =",
                  answer=Numeric(r_ref, near_misses=_misses([
-                     (r1_prior_var, r"that uses the prior's component variance $s^2$; given $y$, component $k$ is "
-                      r"$\mathcal N(\mu_k, s^2 + \sigma^2)$."),
+                     (r1_prior_var, r"that uses the prior's component variance $s^2$; given component $k$, the "
+                      r"observation is $y \sim \mathcal N(\mu_k, s^2 + \sigma^2)$."),
                      (r1_unweighted, r"the mixture weights $\pi_k$ multiply the likelihoods.")])),
                  worked=repr(r1),
                  after=r"Next: $p_\sigma$ is the mixture of $\mathcal N(\mu_k, s^2 + \sigma^2)$ with the same weights; its "
@@ -171,10 +176,11 @@ def langevin_step_value(rng):
         prompt=rf"Unadjusted Langevin dynamics targets $p = \mathcal N({m}, {s2})$ (mean, variance) with {step}. From "
                rf"$x_k = {x}$, with the standard normal draw $z = {z}$, what is $x_{{k+1}}$?",
         parts=[Part(ask=r"$x_{k+1}$ =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(worked))],
-        solution=rf"The score of $\mathcal N(m, s^2)$ is $-(x - m)/s^2$, here $-({x} - ({m}))/{s2} = {f(score, 6)}$. "
+        solution=rf"The score of $\mathcal N(m, s^2)$ is $-(x - m)/s^2$, here $-({x} - {_p(m)})/{s2} = {f(score, 6)}$. "
                  rf"With drift coefficient $h = {f(h, 6)}$ the Langevin step is $x_{{k+1}} = x_k + h\nabla\log p(x_k) + "
                  rf"{noise}\,z$, the noise variance being twice the drift coefficient (Song and Ermon 2019, §2.2): "
-                 rf"${x} + {f(h, 6)} \cdot ({f(score, 6)}) + {f(math.sqrt(2 * h), 6)} \cdot ({z}) = {f(worked, 6)}$.")
+                 rf"${x} + {f(h, 6)} \cdot {_p(f(score, 6), score)} + {f(math.sqrt(2 * h), 6)} \cdot {_p(z)} = "
+                 rf"{f(worked, 6)}$.")
 
 
 _STEP_CHOICE = (
@@ -400,7 +406,8 @@ def red_step_value(rng):
                rf"take one steepest-descent step of size $\mu = {mu}$. What is pixel {pixel} of $x_{{k+1}}$?",
         parts=[Part(ask=rf"pixel {pixel} of $x_{{k+1}}$ =", answer=Numeric(answer, near_misses=_misses(misses)),
                     worked=repr(worked))],
-        solution=r"A linear filter is homogeneous and $W$ is symmetric, so RED's gradient is exactly the residual, "
+        solution=r"The filter is linear, $D(x) = Wx$, hence homogeneous, and its matrix $W$ (the Jacobian) is "
+                 r"symmetric, so RED's gradient is exactly the residual, "
                  r"$\nabla\rho(x) = x - D(x)$ (Romano, Elad and Milanfar 2017), and $\nabla E(x) = (x - y)/\sigma_y^2 + "
                  rf"\lambda(x - D(x))$. Here $D(x_k) = ({f(D[0], 6)}, {f(D[1], 6)})$; for pixel {pixel}: "
                  rf"$(x - y)/\sigma_y^2 = {f(data, 6)}$, $x - D(x) = {f(reg, 6)}$, so "
@@ -456,7 +463,8 @@ def pnp_hqs(rng):
                        r"2017 with HQS), usually with $\mu$ growing so that $\sigma_d$ decreases."),
         ],
         solution=rf"1. Setting the derivative to zero: $x_{{k+1}} = \frac{{y/\sigma_y^2 + \mu z_k}}{{1/\sigma_y^2 + \mu}} = "
-                 rf"\frac{{{f(y / sigma_y**2, 6)} + ({f(mu * z, 6)})}}{{{f(1 / sigma_y**2, 6)} + {mu}}} = {f(x, 6)}$."
+                 rf"\frac{{{f(y / sigma_y**2, 6)} + {_p(f(mu * z, 6), mu * z)}}}{{{f(1 / sigma_y**2, 6)} + {mu}}} = "
+                 rf"{f(x, 6)}$."
                  "\n\n"
                  rf"2. $\sigma_d = \sqrt{{\lambda/\mu}} = \sqrt{{{lam}/{mu}}} = {f(sd, 6)}$."
                  "\n\n"
@@ -614,8 +622,9 @@ _FACTS = [
     (r"For any denoiser, $x - D(x)$ is the exact gradient of RED's $\rho(x) = \frac{1}{2}x^\top(x - D(x))$.", False,
      r"It needs local homogeneity and a symmetric Jacobian; e.g. a linear $D = W$ with non-symmetric $W$ has the "
      r"gradient $x - \frac{1}{2}(W + W^\top)x$."),
-    (r"In plug-and-play HQS the denoiser runs at the noise level $\sqrt{\lambda/\mu}$, set by the regularisation "
-     r"weight $\lambda$ and the penalty $\mu$, not by the measurement noise $\sigma_y$.", True,
+    (r"In plug-and-play HQS for $\min_x f(x) + \lambda R(x)$, split with the penalty $\frac{\mu}{2}\|x - z\|^2$, the "
+     r"denoiser runs at the noise level $\sqrt{\lambda/\mu}$, set by the regularisation weight $\lambda$ and the "
+     r"penalty $\mu$, not by the measurement noise $\sigma_y$.", True,
      r"The $z$-step $\mathrm{argmin}_z \lambda R(z) + \frac{\mu}{2}\|z - x\|^2$ is MAP denoising at variance $\lambda/\mu$."),
     (r"The MMSE denoiser's residual $D(y) - y$ points toward higher density of the noisy law $p_\sigma$.", True,
      r"$D(y) - y = \sigma^2\nabla\log p_\sigma(y)$, a positive multiple of the score."),

@@ -108,7 +108,7 @@ def vp_kernel_value(rng):
                f"$\\beta_{{\\max}} = {b1:g}$. Its perturbation kernel is $p_{{0t}}(x(t) \\mid x(0)) = \\mathcal N(m(t)\\,"
                f"x(0), v(t) I)$. Compute {asked} at $t = {t}$.",
         parts=[Part(ask=f"{asked} =", answer=Numeric(answer, rtol=1e-3, near_misses=misses), worked=repr(worked))],
-        solution=f"Song et al. 2021, Eq. (29): the kernel of the VP SDE is $\\mathcal N(m(t)\\,x(0), v(t) I)$ with "
+        solution=f"Song et al. 2021, Appendix B: the kernel of the VP SDE is $\\mathcal N(m(t)\\,x(0), v(t) I)$ with "
                  f"$m(t) = \\exp(-\\frac{{1}}{{2}}\\int_0^t\\beta)$ and $v(t) = 1 - \\exp(-\\int_0^t\\beta)$ (the mean "
                  f"solves $m' = -\\frac{{1}}{{2}}\\beta m$, the "
                  f"variance $v' = \\beta (1 - v)$). Here $\\int_0^t \\beta(s)\\,\\mathrm{{d}}s = \\beta_{{\\min}} t + "
@@ -161,7 +161,7 @@ def ve_kernel_value(rng):
                     worked=repr(worked))],
         solution=f"The VE SDE has no drift, so $x(t) - x(s) = \\int_s^t g\\,\\mathrm{{d}}w$ is Gaussian, independent of "
                  f"$x(s)$, with variance $\\int_s^t g^2 = \\sigma(t)^2 - \\sigma(s)^2$ (Song et al. 2021, Eq. (9); "
-                 f"Eq. (29) is the case $s = 0$). $\\sigma(s) = {smin} \\cdot {f(smax / smin, 6)}^{{{s}}} = {f(ws, 6)}$ "
+                 f"the kernel of Appendix B is the case $s = 0$). $\\sigma(s) = {smin} \\cdot {f(smax / smin, 6)}^{{{s}}} = {f(ws, 6)}$ "
                  f"and $\\sigma(t) = {f(wt, 6)}$, so the {asked} is ${formula} = {f(worked, 6)}$.")
 
 
@@ -208,8 +208,8 @@ def ve_gaussian_drift(rng):
         worked = k * g2 * (x - mu) / var_t
         other = (2 if which == "ode" else 0.5) * worked
         candidates = [
-            (other, "the $\\frac{1}{2}$ belongs to the probability-flow ODE, $f - \\frac{1}{2}g^2\\nabla\\log p_t$; "
-                    "the reverse SDE has $f - g^2\\nabla\\log p_t$." if which == "ode" else
+            (other, "that is the reverse SDE's drift $f - g^2\\nabla\\log p_t$; the probability-flow ODE takes half "
+                    "of the score term, $f - \\frac{1}{2}g^2\\nabla\\log p_t$." if which == "ode" else
                     "that is the probability-flow ODE's drift $f - \\frac{1}{2}g^2\\nabla\\log p_t$; the reverse SDE "
                     "has the full $g^2$."),
             (k * math.sqrt(g2) * (x - mu) / var_t, "the score is multiplied by $g(t)^2$, not $g(t)$."),
@@ -226,8 +226,9 @@ def ve_gaussian_drift(rng):
     asked = "the probability-flow velocity" if which == "ode" else "the reverse-SDE drift"
     return Draft(
         prompt=f"One-dimensional data $x(0) \\sim \\mathcal N(\\mu, s^2)$ with $\\mu = {mu}$, $s = {s}$ are perturbed by "
-               f"the VE SDE {VE_SDE} with {law}, so that $x(t) = x(0) + \\sigma(t) z$, $z \\sim \\mathcal N(0, 1)$ (the "
-               f"convention $\\sigma(0) = 0$ of Song et al., Appendix C). Compute {asked}, the {name}, at $x = {x}$ and "
+               f"the VE SDE {VE_SDE} with {law}, so that $x(t) = x(0) + \\sigma(t) z$, $z \\sim \\mathcal N(0, 1)$"
+               + (" (this neglects the small $\\sigma(0) = \\sigma_{\\min}$, as Song et al. do in Appendix C)"
+                  if schedule == "geometric" else "") + f". Compute {asked}, the {name}, at $x = {x}$ and "
                f"$t = {t}$.",
         parts=[Part(ask=f"{asked} =", answer=Numeric(answer, rtol=1e-3, near_misses=misses), worked=repr(worked))],
         solution=f"The VE SDE has $f = 0$ and $g(t)^2 = \\frac{{\\mathrm{{d}}[\\sigma^2(t)]}}{{\\mathrm{{d}}t}}$ "
@@ -436,9 +437,9 @@ def drift_formula(rng):
         prompt=f"Data are perturbed by {forward}.{score_note} Write {target} in terms of {what}. "
                f"Variables: {answer.names()}.",
         parts=[Part(ask="drift =", answer=answer, worked=worked)],
-        solution=f"Song et al. 2021, {eq}: the coefficient is ${general}$, with {coefficients}."
-                 + (" Substituting $\\nabla_x \\log p_t = -\\epsilon_\\theta/\\bar\\sigma(t)$:" if setting == "eps"
-                    else "") + f" the answer is ${_DRIFT_LATEX[(setting, which)]}$.")
+        solution=f"Song et al. 2021, {eq}: the coefficient is ${general}$, with {coefficients}"
+                 + (". Substituting $\\nabla_x \\log p_t = -\\epsilon_\\theta/\\bar\\sigma(t)$, the answer is"
+                    if setting == "eps" else "; the answer is") + f" ${_DRIFT_LATEX[(setting, which)]}$.")
 
 
 KERNEL_VARS = (Var("t", "t", 0.05, 1.0), Var("beta_min", r"\beta_{\min}", 0.05, 0.5),
@@ -512,7 +513,7 @@ def vp_kernel_formula(rng):
         parts=[Part(ask="answer =", answer=answer, worked=worked)],
         solution="For an affine SDE the mean solves $m' = -\\frac{1}{2}\\beta m$ and the variance $v' = \\beta(1 - v)$ "
                  "(Song et al. 2021, Appendix B), so $m(t) = \\exp(-\\frac{1}{2}\\int_0^t\\beta)$ and $v(t) = 1 - "
-                 "\\exp(-\\int_0^t\\beta)$ (Eq. (29)), with $\\int_0^t\\beta(s)\\,\\mathrm{d}s = \\beta_{\\min}\\,t + "
+                 "\\exp(-\\int_0^t\\beta)$ (Appendix B), with $\\int_0^t\\beta(s)\\,\\mathrm{d}s = \\beta_{\\min}\\,t + "
                  "\\frac{1}{2}(\\beta_{\\max} - \\beta_{\\min})t^2$ (Appendix C)"
                  + (", and the score of $\\mathcal N(m x(0), v)$ is $-(x(t) - m\\,x(0))/v$" if which == "score" else "")
                  + f". Answer: ${_KERNEL_LATEX[which]}$.")
@@ -582,7 +583,7 @@ def gaussian_reverse_drift(rng):
                        "backwards in time."),
         ],
         solution=f"$\\int_0^t \\beta = \\beta_{{\\min}}t + \\frac{{1}}{{2}}(\\beta_{{\\max}} - \\beta_{{\\min}})t^2 = "
-                 f"{f(integral, 6)}$, so $m = {f(a, 6)}$ (Song et al. 2021, Eq. (29)). The marginal is $\\mathcal N(m\\mu,"
+                 f"{f(integral, 6)}$, so $m = {f(a, 6)}$ (Song et al. 2021, Appendix B). The marginal is $\\mathcal N(m\\mu,"
                  f" m^2 s^2 + 1 - m^2)$ with variance $v_t = {f(v, 6)}$; its score at $x = {x}$ is $-(x - m\\mu)/v_t = "
                  f"{f(sc, 6)}$. With $\\beta(t) = {f(beta, 6)}$, the reverse drift (Eq. (6)) is $-\\frac{{1}}{{2}}"
                  f"\\beta x - \\beta \\nabla\\log p_t = {f(-0.5 * beta * x, 6)} - {f(beta, 6)} \\cdot ({f(sc, 6)}) = "
@@ -802,7 +803,7 @@ def ode_likelihood(rng):
                  f"t^2)$ and $\\int_0^T = \\frac{{d}}{{2}}\\log\\left(\\frac{{s^2 + T^2}}{{s^2}}\\right) = {f(dw, 6)}$. "
                  f"The prior term is "
                  f"$\\log p_T(x(T)) = -\\frac{{d}}{{2}}\\log(2\\pi(s^2 + T^2)) - \\frac{{\\|x(T) - \\mu\\mathbf 1\\|^2}}"
-                 f"{{2(s^2 + T^2)}} = {f(log_pT, 6)}$, and Song et al. 2021, Eq. (39): $\\log p_0(x(0)) = {f(log_pT, 6)} + "
+                 f"{{2(s^2 + T^2)}} = {f(log_pT, 6)}$, and Song et al. 2021, Appendix D.2: $\\log p_0(x(0)) = {f(log_pT, 6)} + "
                  f"{f(dw, 6)} = {f(lw, 6)}$, which is $\\log\\mathcal N(x(0); \\mu\\mathbf 1, s^2 I)$.")
 
 
@@ -893,7 +894,7 @@ _EQUATIONS = [
                                                                "deviations."),
          ("$\\mathcal N(\\sqrt{1 - \\sigma(t)^2}\\,x(0), \\sigma(t)^2 I)$", "the VE SDE has no drift: the mean stays "
                                                                            "$x(0)$ (the shrinking is VP's).")],
-     "Song et al. 2021, Eq. (29): no drift, so the mean is $x(0)$, and the variance added is $\\int_0^t g^2 = "
+     "Song et al. 2021, Appendix B: no drift, so the mean is $x(0)$, and the variance added is $\\int_0^t g^2 = "
      "\\sigma(t)^2 - \\sigma(0)^2$."),
     ("The VP SDE $\\mathrm{d}x = -\\frac{1}{2}\\beta(t)x\\,\\mathrm{d}t + \\sqrt{\\beta(t)}\\,\\mathrm{d}w$ starts from "
      "$x(0)$; write $B(t) = \\int_0^t\\beta(s)\\,\\mathrm{d}s$. What is $p_{0t}(x(t) \\mid x(0))$?",
@@ -904,7 +905,7 @@ _EQUATIONS = [
                                                                 "unit-variance data keep unit variance."),
          ("$\\mathcal N(x(0), B(t) I)$", "that ignores the drift, which shrinks the signal; $B(t)$ is only the "
                                          "small-$t$ approximation of the variance.")],
-     "Song et al. 2021, Eq. (29): $m' = -\\frac{1}{2}\\beta m$ and $v' = \\beta(1 - v)$."),
+     "Song et al. 2021, Appendix B: $m' = -\\frac{1}{2}\\beta m$ and $v' = \\beta(1 - v)$."),
     ("With $\\sigma(t) = t$ and $s(t) = 1$, what is Karras et al.'s probability-flow ODE in terms of the denoiser "
      "$D(x;\\sigma)$?", "$\\frac{\\mathrm{d}x}{\\mathrm{d}\\sigma} = \\frac{x - D(x;\\sigma)}{\\sigma}$", [
          ("$\\frac{\\mathrm{d}x}{\\mathrm{d}\\sigma} = \\frac{D(x;\\sigma) - x}{\\sigma}$",
@@ -951,7 +952,7 @@ _STATEMENTS = [
      "It needs $\\nabla_x \\log p_t$ at every time $t$, the score of the *noised* marginal: hence a time-conditioned "
      "score model."),
     ("For the VE SDE, $\\sigma(t)^2$ is the variance of the noise added to $x(0)$ by time $t$ (when $\\sigma(0) = 0$).",
-     True, "$p_{0t} = \\mathcal N(x(0), [\\sigma(t)^2 - \\sigma(0)^2] I)$ (Song et al. 2021, Eq. (29)): $\\sigma(t)$ "
+     True, "$p_{0t} = \\mathcal N(x(0), [\\sigma(t)^2 - \\sigma(0)^2] I)$ (Song et al. 2021, Appendix B): $\\sigma(t)$ "
            "is a standard deviation."),
     ("The VE SDE's perturbation kernel from $s$ to $t$ has standard deviation $\\sigma(t) - \\sigma(s)$.", False,
      "Independent Gaussian increments add variances: the standard deviation is $\\sqrt{\\sigma(t)^2 - \\sigma(s)^2}$."),
@@ -974,7 +975,7 @@ _STATEMENTS = [
      "A Brownian increment over $\\Delta t$ has variance $\\Delta t$: the noise term is $g\\sqrt{\\Delta t}\\,z$."),
     ("The exact log-likelihood through the probability-flow ODE requires the divergence (the trace of the Jacobian) "
      "of its velocity, integrated along the trajectory.", True,
-     "$\\log p_0(x(0)) = \\log p_T(x(T)) + \\int_0^T\\nabla\\cdot\\tilde f\\,\\mathrm{d}t$ (Song et al. 2021, Eq. (39));"
+     "$\\log p_0(x(0)) = \\log p_T(x(T)) + \\int_0^T\\nabla\\cdot\\tilde f\\,\\mathrm{d}t$ (Song et al. 2021, Appendix D.2);"
      " for images the trace is estimated with Skilling–Hutchinson."),
     ("Heun's method costs two evaluations of the denoiser per step and has global error $O(h^2)$, Euler's one "
      "evaluation and $O(h)$.", True,

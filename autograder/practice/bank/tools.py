@@ -268,7 +268,7 @@ def change_of_variables(rng):
         if name == "affine":
             a, c = rng.choice([-1, 1]) * nice(rng, 0.3, 3, 1), _nice(rng, -2, 2, 1)
             x = _nice(rng, -3, 3, 2)
-            forward, inv = f"x = {a} z + {_p(c)}", (lambda u, a=a, c=c: (u - c) / a)
+            forward, inv = f"x = {a} z {'-' if c < 0 else '+'} {abs(c)}", (lambda u, a=a, c=c: (u - c) / a)
             inv_f = inv
             logjac, jac_tex = -math.log(abs(a)), f"-\\log|{a}|"
         else:
@@ -415,7 +415,8 @@ def _closed_forms():
          "with equal means only the log and the variance-ratio terms remain: $\\log\\frac{s_2}{s_1} + \\frac{s_1^2}{2s_2^2} - "
          "\\frac{1}{2}$",
          lambda e: agrees(e(s_1=0.6, s_2=1.4), kl(0.0, 0.6, 0.0, 1.4))),
-        ("the cross-entropy term $\\mathbb E_{x \\sim \\mathcal N(\\mu, s^2)}[\\log \\mathcal N(x; m, t^2)]$",
+        ("the expected log-density $\\mathbb E_{x \\sim \\mathcal N(\\mu, s^2)}[\\log \\mathcal N(x; m, t^2)]$ (minus "
+         "the cross-entropy)",
          "-log(2 pi t^2)/2 - ((mu - m)^2 + s^2)/(2 t^2)", "-log(2*pi)/2 - log(t) - (s**2 + (m - mu)**2)/(2*t**2)",
          (mu, s, m, t),
          [("-log(2 pi t^2)/2 - (mu - m)^2/(2 t^2)", "that plugs in $x = \\mu$; $\\mathbb E[(x - m)^2] = "
@@ -530,8 +531,9 @@ _STATEMENTS = [
      "It is not: for $p = \\mathcal N(0, 1)$ and $q = \\mathcal N(0, 4)$, $\\mathrm{KL}(p \\| q) = \\log 2 + 1/8 - 1/2 "
      "\\approx 0.318$ but $\\mathrm{KL}(q \\| p) = -\\log 2 + 2 - 1/2 \\approx 0.807$."),
     ("$\\mathrm{KL}(p \\| q) \\ge 0$, with equality only when $p = q$ (almost everywhere).", True,
-     "Gibbs' inequality: by Jensen, $-\\mathrm{KL}(p \\| q) = \\mathbb E_p[\\log(q/p)] \\le \\log \\mathbb E_p[q/p] = "
-     "\\log 1 = 0$, with equality only for $q/p$ constant."),
+     "Gibbs' inequality: by Jensen, $-\\mathrm{KL}(p \\| q) = \\mathbb E_p[\\log(q/p)] \\le "
+     "\\log \\mathbb E_p[q/p] \\le \\log 1 = 0$, since $\\mathbb E_p[q/p] = \\int_{p > 0} q \\le 1$; equality "
+     "needs $q/p$ constant where $p > 0$ and no mass of $q$ outside, i.e. $p = q$."),
     ("The score $\\nabla_x \\log p(x)$ does not depend on the normalizing constant of $p$.", True,
      "$\\log p = \\log \\tilde p - \\log Z$ and $\\log Z$ is constant in $x$, so its gradient vanishes."),
     ("Two uncorrelated Gaussian random variables are always independent.", False,
@@ -549,8 +551,8 @@ _STATEMENTS = [
      "$\\pi_k$.", False,
      "The weights are the posterior responsibilities $r_k(x) = \\pi_k \\mathcal N_k(x) / p(x)$, which depend on $x$, "
      "not the prior weights $\\pi_k$."),
-    ("If $x = f(z)$ with $f$ invertible and differentiable, then $p_x(x) = p_z(f^{-1}(x))\\,\\left|\\det "
-     "\\frac{\\partial f^{-1}}{\\partial x}\\right|$.", True,
+    ("If $x = f(z)$ with $f$ a differentiable bijection whose inverse is differentiable, then $p_x(x) = "
+     "p_z(f^{-1}(x))\\,\\left|\\det \\frac{\\partial f^{-1}}{\\partial x}\\right|$.", True,
      "This is the change-of-variables formula: probability mass is conserved, so the density is scaled by the local "
      "change of volume of the inverse map."),
     ("For $x \\sim \\mathcal N(\\mu, \\sigma^2)$, $\\mathbb E[x^2] = \\mu^2$.", False,
