@@ -45,17 +45,17 @@ class Practice:
                         f"{len(v.parts) - 1}.")
         _display("\n".join(text))
 
-    def check(self, question_id: str, answer, part: int = 0) -> bool:
+    def check(self, question_id: str, answer, part: int = 0) -> None:
         """Check `answer` (a number, an expression as a string, a letter, True/False) for one part; show the
         verdict, then the step's justification or hint when it is right, and the worked solution when every part
-        is. Returns whether it is right."""
+        is. (It returns nothing, so a notebook cell shows only the verdict.)"""
         v = self.variant(question_id)
         if not 0 <= part < len(v.parts):
             raise ValueError(f"{question_id} has part 0 to {len(v.parts) - 1}, not {part}")
         p = v.parts[part]
         if answer is None or answer is ...:
             _display("Write your answer in place of `None`, then run this cell again.")
-            return False
+            return
         if isinstance(answer, bool):
             text = "true" if answer else "false"
         elif isinstance(answer, (int, float)):
@@ -74,7 +74,6 @@ class Practice:
         elif not verdict.retry:
             lines.append(f"Try again, or `practice.solution({question_id!r})` to see the worked solution.")
         _display("\n\n".join(lines))
-        return verdict.correct
 
     def solution(self, question_id: str) -> None:
         v = self.variant(question_id)

@@ -13,7 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-from .answers import Choice, Numeric, Symbolic
+import torch
+
+from .answers import Choice, NearMiss, Numeric, Symbolic, format_number
 
 # The syllabus's chapters (../shared/SYLLABUS.md), in the course's order: id -> title.
 CHAPTERS = {
@@ -107,8 +109,9 @@ def question(chapter: str, *, kind: str, difficulty: int, title: str):
 
 
 def nice(rng: random.Random, low: float, high: float, digits: int = 2) -> float:
-    """A number drawn uniformly from [low, high], rounded to `digits` decimals (so a prompt reads well)."""
-    return round(rng.uniform(low, high), digits)
+    """A number drawn uniformly from [low, high], rounded to `digits` decimals (so a prompt reads well; never
+    -0.0, which would print as "-0.0")."""
+    return round(rng.uniform(low, high), digits) + 0.0
 
 
 def shuffled_choice(rng: random.Random, correct: str, wrong: list[tuple[str, str]]) -> Choice:
@@ -142,3 +145,24 @@ def distinct(values, margin: float = 0.02) -> bool:
     named by the one message that fits it."""
     values = list(values)
     return all(apart(v, values[i + 1:], margin) for i, v in enumerate(values))
+
+
+def separated(answer: float, others, margin: float = 0.02) -> bool:
+    """`distinct([answer, *others])`: the answer and its named near misses all pairwise apart."""
+    return distinct([answer, *others], margin)
+
+
+def near_misses(pairs) -> tuple[NearMiss, ...]:
+    """Named near misses from `(value or expression, message)` pairs."""
+    return tuple(NearMiss(v, m) for v, m in pairs)
+
+
+def scalars(*values: float) -> torch.Tensor:
+    """A float64 vector of `values` (course_core works on tensors)."""
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def factor(x: float, digits: int | None = None) -> str:
+    """A number as a factor in LaTeX (with `digits` significant digits when given): negative ones in parentheses."""
+    text = format_number(x, digits) if digits else f"{x}"
+    return f"({text})" if x < 0 else text

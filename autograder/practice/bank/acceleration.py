@@ -13,8 +13,8 @@ import torch
 from course_core import ddim, schedules
 from course_core.consistency import consistency_function, consistency_scalings
 
-from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, nice, question, shuffled_choice, true_false
+from ..answers import Numeric, Symbolic, Var, format_number as f
+from ..question import Draft, Part, agrees, apart, distinct, near_misses, nice, question, shuffled_choice, true_false
 
 F64 = torch.float64
 
@@ -22,15 +22,6 @@ F64 = torch.float64
 def _one(v: float) -> torch.Tensor:
     """One scalar sample ``(1, 1)`` in float64."""
     return torch.tensor([[v]], dtype=F64)
-
-
-def _distinct(values, margin: float = 0.02) -> bool:
-    """Whether every pair of `values` is apart by `margin` (relative)."""
-    return all(apart(a, values[i + 1:], margin) for i, a in enumerate(values))
-
-
-def _misses(pairs) -> tuple[NearMiss, ...]:
-    return tuple(NearMiss(v, m) for v, m in pairs)
 
 
 def _ddim_step(x_t: float, eps: float, ab_t: float, ab_prev: float, eta: float, z: float = 0.0) -> float:
@@ -69,14 +60,14 @@ def ddim_sigma_value(rng):
         if eta != 1.0:
             misses.append((math.sqrt(eta) * worked / eta, r"$\eta$ multiplies the standard deviation, not the "
                            r"variance."))
-        if worked > 0.01 and _distinct([worked] + [v for v, _ in misses]):
+        if worked > 0.01 and distinct([worked] + [v for v, _ in misses]):
             break
     answer = float(ddim.ddim_sigma(torch.tensor(ab_t, dtype=F64), torch.tensor(ab_prev, dtype=F64), eta))
     return Draft(
         prompt=rf"A DDIM sampler steps from $\bar\alpha_t = {ab_t}$ to the next (less noisy) level of its subsequence, "
                rf"${_PREV} = {ab_prev}$, with $\eta = {eta}$. What is the standard deviation $\sigma_t(\eta)$ of the "
                "fresh noise this step adds?",
-        parts=[Part(ask=r"$\sigma_t(\eta)$ =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(worked))],
+        parts=[Part(ask=r"$\sigma_t(\eta)$ =", answer=Numeric(answer, near_misses=near_misses(misses)), worked=repr(worked))],
         solution=r"Song, Meng and Ermon 2021, Eq. (16): $\sigma_t(\eta) = \eta\sqrt{\frac{1 - " + _PREV + r"}{1 - "
                  r"\bar\alpha_t}}\sqrt{1 - \frac{\bar\alpha_t}{" + _PREV + r"}}" + rf" = {eta} \cdot "
                  rf"\sqrt{{{f(ratio, 6)}}} \cdot \sqrt{{{f(one_step, 6)}}} = {f(worked, 6)}$. With $\eta = 1$ it is "
@@ -97,14 +88,14 @@ def ddim_deterministic_step(rng):
                    r"level: $\sqrt{1 - " + _PREV + r"}$, not $\sqrt{1 - \bar\alpha_t}$."),
                   (x0, r"that is $\hat x_0$ itself, where the step would go only if $" + _PREV + r" = 1$ (the last "
                    r"step).")]
-        if abs(x0) > 0.1 and abs(eps) > 0.2 and abs(worked) > 0.05 and _distinct([worked] + [v for v, _ in misses]):
+        if abs(x0) > 0.1 and abs(eps) > 0.2 and abs(worked) > 0.05 and distinct([worked] + [v for v, _ in misses]):
             break
     answer = _ddim_step(x_t, eps, ab_t, ab_prev, eta=0.0)
     return Draft(
         prompt=rf"A DDIM sampler with $\eta = 0$ is at $x_t = {x_t}$ (one pixel) with $\bar\alpha_t = {ab_t}$, and the "
                rf"network predicts $\epsilon_\theta(x_t, t) = {eps}$. The next level of its subsequence has "
                rf"${_PREV} = {ab_prev}$. What is $x_{{\mathrm{{prev}}}}$?",
-        parts=[Part(ask=r"$x_{\mathrm{prev}}$ =", answer=Numeric(answer, near_misses=_misses(misses)),
+        parts=[Part(ask=r"$x_{\mathrm{prev}}$ =", answer=Numeric(answer, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution=rf"First the predicted clean pixel: $\hat x_0 = (x_t - \sqrt{{1 - \bar\alpha_t}}\,\epsilon_\theta) / "
                  rf"\sqrt{{\bar\alpha_t}} = ({x_t} - {f(math.sqrt(1 - ab_t), 6)} \cdot ({eps})) / {f(math.sqrt(ab_t), 6)} "
@@ -160,7 +151,7 @@ def ddim_timestep(rng):
         misses += [(_spaced(T, S, other, k), rf"that is the '{other}' spacing; this sampler uses '{spacing}'.")
                    for other in sorted(_SPACING_TEXT) if other != spacing]
         misses = [(float(v), m) for v, m in misses if v != 0 and apart(worked, [v], 0.02)]
-        if worked >= 1 and len(misses) >= 2 and _distinct([worked] + [v for v, _ in misses]):
+        if worked >= 1 and len(misses) >= 2 and distinct([worked] + [v for v, _ in misses]):
             break
     answer = float(ddim.ddim_timesteps(T, S, spacing)[k - 1])
     agrees(answer, worked)
@@ -168,7 +159,7 @@ def ddim_timestep(rng):
         prompt=rf"A DDPM trained with $T = {T}$ steps (indices $0, \dots, {T - 1}$) is sampled by DDIM with $S = {S}$ "
                rf"steps on a subsequence: {_SPACING_TEXT[spacing]}. At which index does the sampler's network "
                rf"evaluation number {k} happen (number 1 is the first, noisiest step)?",
-        parts=[Part(ask="index =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(float(worked)))],
+        parts=[Part(ask="index =", answer=Numeric(answer, near_misses=near_misses(misses)), worked=repr(float(worked)))],
         solution=r"DDIM (Song, Meng and Ermon 2021, §4.2) runs its update on an increasing subsequence $\tau_1 < \dots < "
                  r"\tau_S$ of $\{0, \dots, T - 1\}$, visited from $\tau_S$ down: evaluation number $k$ is at $\tau_{S+1-k}$"
                  rf" (the same network, trained on all $T$ steps). Here the subsequence is {_SPACING_TEXT[spacing]}. "
@@ -191,7 +182,7 @@ def ddim_inversion(rng):
                    r"update backwards, re-using the predicted noise at the new level."),
                   (math.sqrt(ab_t) * x0, r"the predicted noise is put back at the new level: $+\sqrt{1 - "
                    r"\bar\alpha_t}\,\epsilon_\theta$.")]
-        if abs(x0) > 0.1 and abs(eps) > 0.2 and abs(worked) > 0.05 and _distinct([worked] + [v for v, _ in misses]):
+        if abs(x0) > 0.1 and abs(eps) > 0.2 and abs(worked) > 0.05 and distinct([worked] + [v for v, _ in misses]):
             break
 
     def eps_model(x, t):  # 0 on the way to the first level (so x_s is reached exactly), then the prediction
@@ -204,7 +195,7 @@ def ddim_inversion(rng):
                rf"It is at $x_s = {x_s}$ (one pixel) with $\bar\alpha_s = {ab_s}$, and the next level up has "
                rf"$\bar\alpha_t = {ab_t}$. The network predicts $\epsilon_\theta = {eps}$ there (as diffusers' inverse "
                "scheduler does, at the current point and the target level). What is $x_t$?",
-        parts=[Part(ask=r"$x_t$ =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(worked))],
+        parts=[Part(ask=r"$x_t$ =", answer=Numeric(answer, near_misses=near_misses(misses)), worked=repr(worked))],
         solution=rf"Invert the deterministic step (Song, Meng and Ermon 2021, §4.3): $\hat x_0 = (x_s - \sqrt{{1 - "
                  rf"\bar\alpha_s}}\,\epsilon_\theta)/\sqrt{{\bar\alpha_s}} = {f(x0, 6)}$, then $x_t = \sqrt{{\bar\alpha_t}}"
                  rf"\,\hat x_0 + \sqrt{{1 - \bar\alpha_t}}\,\epsilon_\theta = {f(math.sqrt(ab_t), 6)} \cdot ({f(x0, 6)}) + "
@@ -285,7 +276,7 @@ _DDIM_FORMS = {
 def ddim_coefficients(rng):
     key = rng.choice(sorted(_DDIM_FORMS))
     asked, expr, worked, names, misses, why = _DDIM_FORMS[key]
-    answer = Symbolic(expr, tuple(_DDIM_VARS[n] for n in names), _misses(misses))
+    answer = Symbolic(expr, tuple(_DDIM_VARS[n] for n in names), near_misses(misses))
     ab_t, ab_prev, eta = 0.3, 0.7, 0.6
     if key == "sigma":
         ref = float(ddim.ddim_sigma(torch.tensor(ab_t, dtype=F64), torch.tensor(ab_prev, dtype=F64), eta))
@@ -329,8 +320,8 @@ def ddim_stochastic_step(rng):
                      r"the variance the fresh noise takes: $\sqrt{1 - " + _PREV + r" - \sigma_t^2}$."),
                     (mean + sigma**2 * z, r"the fresh noise is scaled by the standard deviation $\sigma_t$.")]
         if abs(x0) > 0.1 and abs(z) > 0.2 and abs(worked) > 0.05 and sigma > 0.02 and \
-                _distinct([x0] + [v for v, _ in x0_misses]) and _distinct([sigma] + [v for v, _ in s_misses]) and \
-                _distinct([worked] + [v for v, _ in x_misses]):
+                distinct([x0] + [v for v, _ in x0_misses]) and distinct([sigma] + [v for v, _ in s_misses]) and \
+                distinct([worked] + [v for v, _ in x_misses]):
             break
     alpha_bar = torch.tensor([ab_prev, ab_t], dtype=F64)
     x0_ref = float(((_one(x_t) - (1 - alpha_bar[1]).sqrt() * eps) / alpha_bar[1].sqrt())[0, 0])
@@ -341,13 +332,13 @@ def ddim_stochastic_step(rng):
                rf"level of its subsequence has ${_PREV} = {ab_prev}$. The network predicts $\epsilon_\theta = {eps}$ and "
                rf"the fresh standard normal draw is $z = {z}$. Take the step, in three parts.",
         parts=[
-            Part(ask=r"$\hat x_0$ =", answer=Numeric(x0_ref, near_misses=_misses(x0_misses)), worked=repr(x0),
+            Part(ask=r"$\hat x_0$ =", answer=Numeric(x0_ref, near_misses=near_misses(x0_misses)), worked=repr(x0),
                  after=r"Next: the noise scale of Eq. (16), $\sigma_t(\eta) = \eta\sqrt{\frac{1 - " + _PREV + r"}{1 - "
                        r"\bar\alpha_t}}\sqrt{1 - \frac{\bar\alpha_t}{" + _PREV + r"}}$."),
-            Part(ask=r"$\sigma_t(\eta)$ =", answer=Numeric(sigma_ref, near_misses=_misses(s_misses)), worked=repr(sigma),
+            Part(ask=r"$\sigma_t(\eta)$ =", answer=Numeric(sigma_ref, near_misses=near_misses(s_misses)), worked=repr(sigma),
                  after=r"Last: Eq. (12), $x_{\mathrm{prev}} = \sqrt{" + _PREV + r"}\,\hat x_0 + \sqrt{1 - " + _PREV +
                        r" - \sigma_t^2}\,\epsilon_\theta + \sigma_t z$."),
-            Part(ask=r"$x_{\mathrm{prev}}$ =", answer=Numeric(step_ref, near_misses=_misses(x_misses)),
+            Part(ask=r"$x_{\mathrm{prev}}$ =", answer=Numeric(step_ref, near_misses=near_misses(x_misses)),
                  worked=repr(worked),
                  after=r"Every $\eta$ gives the same marginals $q(x_t \mid x_0)$, so the network trained for DDPM "
                        r"serves them all; $\eta = 0$ is deterministic, $\eta = 1$ is DDPM on the respaced chain."),
@@ -398,8 +389,8 @@ def respaced_chain(rng):
         s_misses = [(math.sqrt(b_new), r"that is $\sqrt{\beta'}$, DDPM's 'large' choice; $\sigma_t(1)$ is the "
                      r"*posterior's* standard deviation, $\sqrt{\tilde\beta'}$."),
                     ((1 - ab_prev) / (1 - ab_t) * b_new, r"that is the variance $\tilde\beta'$; take its square root.")]
-        if b_new > 1e-3 and std > 1e-2 and _distinct([b_new] + [v for v, _ in b_misses]) and \
-                _distinct([std] + [v for v, _ in s_misses]):
+        if b_new > 1e-3 and std > 1e-2 and distinct([b_new] + [v for v, _ in b_misses]) and \
+                distinct([std] + [v for v, _ in s_misses]):
             break
     kept = alpha_bar.clone()
     kept[t], kept[t_prev] = ab_t, ab_prev  # the schedule with the two values the prompt shows (rounded)
@@ -414,11 +405,11 @@ def respaced_chain(rng):
                rf"($\bar\alpha_t = {f(ab_t, 6)}$) to index ${t_prev}$ (${_PREV} = {f(ab_prev, 6)}$). Respacing turns "
                r"the subsequence into a Markov chain of its own, with betas $\beta'$.",
         parts=[
-            Part(ask=r"the respaced chain's $\beta'$ for this jump =", answer=Numeric(b_ref, near_misses=_misses(b_misses)),
+            Part(ask=r"the respaced chain's $\beta'$ for this jump =", answer=Numeric(b_ref, near_misses=near_misses(b_misses)),
                  worked=repr(b_new),
                  after=r"Next: DDPM's posterior on the respaced chain has the variance $\tilde\beta' = \frac{1 - " + _PREV +
                        r"}{1 - \bar\alpha_t}\beta'$; compare its square root with DDIM's $\sigma_t(1)$."),
-            Part(ask=r"DDIM's $\sigma_t(\eta = 1)$ for this jump =", answer=Numeric(std_ref, near_misses=_misses(s_misses)),
+            Part(ask=r"DDIM's $\sigma_t(\eta = 1)$ for this jump =", answer=Numeric(std_ref, near_misses=near_misses(s_misses)),
                  worked=repr(std),
                  after=r"It equals $\sqrt{\tilde\beta'}$: Eq. (16) at $\eta = 1$ is exactly the posterior standard "
                        r"deviation of the respaced chain."),
@@ -457,8 +448,8 @@ def consistency_parameterization(rng):
                      r"those are EDM's unshifted coefficients."),
                     (c_skip * x + F, r"the network's output is scaled by $c_{\mathrm{out}}(t)$.")]
         if abs(t - eps) > 0.2 and abs(x) > 0.2 and abs(F) > 0.2 and abs(out) > 0.05 and \
-                _distinct([edm_boundary] + [v for v, _ in e_misses]) and _distinct([c_skip] + [v for v, _ in s_misses]) \
-                and _distinct([out] + [v for v, _ in o_misses]):
+                distinct([edm_boundary] + [v for v, _ in e_misses]) and distinct([c_skip] + [v for v, _ in s_misses]) \
+                and distinct([out] + [v for v, _ in o_misses]):
             break
     edm_ref = float(consistency_scalings(eps, sd, 0.0)[0])  # EDM's scalings are the sigma_min = 0 case
     skip_ref = float(consistency_scalings(t, sd, eps)[0])
@@ -473,16 +464,16 @@ def consistency_parameterization(rng):
                r"\frac{\sigma_{\mathrm{data}}(t - \epsilon)}{\sqrt{\sigma_{\mathrm{data}}^2 + t^2}}$. Take "
                rf"$\sigma_{{\mathrm{{data}}}} = {sd}$ and a large boundary $\epsilon = {eps}$ (to make the effect visible).",
         parts=[
-            Part(ask=r"EDM's $c_{\mathrm{skip}}$ at $t = \epsilon$ =", answer=Numeric(edm_ref, near_misses=_misses(e_misses)),
+            Part(ask=r"EDM's $c_{\mathrm{skip}}$ at $t = \epsilon$ =", answer=Numeric(edm_ref, near_misses=near_misses(e_misses)),
                  worked=repr(edm_boundary),
                  after=r"Below 1 (and EDM's $c_{\mathrm{out}}(\epsilon) > 0$): with EDM's coefficients $f(x, \epsilon) "
                        r"\neq x$ for a general network. The shifted ones give $c_{\mathrm{skip}}(\epsilon) = 1$, "
                        r"$c_{\mathrm{out}}(\epsilon) = 0$ for every $F_\theta$."),
             Part(ask=rf"the consistency model's $c_{{\mathrm{{skip}}}}({t})$ =",
-                 answer=Numeric(skip_ref, near_misses=_misses(s_misses)), worked=repr(c_skip),
+                 answer=Numeric(skip_ref, near_misses=near_misses(s_misses)), worked=repr(c_skip),
                  after=r"Last: the output also needs $c_{\mathrm{out}}(t)$."),
             Part(ask=rf"$f_\theta(x, t)$ at $t = {t}$, $x = {x}$, when the network outputs $F_\theta(x, t) = {F}$ =",
-                 answer=Numeric(out_ref, near_misses=_misses(o_misses)), worked=repr(out),
+                 answer=Numeric(out_ref, near_misses=near_misses(o_misses)), worked=repr(out),
                  after=r"At large $t$, $c_{\mathrm{skip}} \to 0$ and the network's output carries the answer; near "
                        r"$\epsilon$ the input passes through."),
         ],

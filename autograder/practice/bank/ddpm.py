@@ -12,17 +12,7 @@ import torch
 from course_core import ddpm, schedules
 
 from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, distinct, nice, question, shuffled_choice, true_false
-
-def _p(x: float) -> str:
-    """A number as a factor in LaTeX: negative ones in parentheses."""
-    return f"({x})" if x < 0 else f"{x}"
-
-
-def _pf(x: float) -> str:
-    """A computed number (6 significant digits) as a factor in LaTeX: negative ones in parentheses."""
-    return f"({f(x, 6)})" if x < 0 else f(x, 6)
-
+from ..question import Draft, Part, agrees, apart, distinct, factor, nice, question, shuffled_choice, true_false
 
 # Variables of the symbolic answers: alpha_bar_prev and beta_t are free, the others derived from them.
 STEP_VARS = (Var("alpha_bar_prev", r"\bar\alpha_{t-1}", 0.2, 0.95), Var("beta_t", r"\beta_t", 0.01, 0.3),
@@ -91,7 +81,7 @@ def q_sample_value(rng):
             worked=repr(worked))],
         solution=f"$q(x_t \\mid x_0) = \\mathcal N(\\sqrt{{\\bar\\alpha_t}} x_0, (1 - \\bar\\alpha_t) I)$ (Ho et al. "
                  f"2020, Eq. 4), so $x_t = \\sqrt{{\\bar\\alpha_t}}\\, x_0 + \\sqrt{{1 - \\bar\\alpha_t}}\\, \\epsilon"
-                 f" = {f(a, 5)} \\cdot {_p(x0)} + {f(b, 5)} \\cdot {_p(eps)} = {f(worked, 6)}$.")
+                 f" = {f(a, 5)} \\cdot {factor(x0)} + {f(b, 5)} \\cdot {factor(eps)} = {f(worked, 6)}$.")
 
 
 @question("ddpm", kind="numeric", difficulty=2, title="The posterior variance β̃_t")
@@ -309,16 +299,16 @@ def reverse_step(rng):
                  after="This is Algorithm 2 of Ho et al. 2020 with the posterior variance."),
         ],
         solution=rf"1. $\hat x_0 = \frac{{x_t - \sqrt{{1 - \bar\alpha_t}}\,\epsilon_\theta}}{{\sqrt{{\bar\alpha_t}}}} = "
-                 rf"\frac{{{x_t} - {f(math.sqrt(1 - ab_t), 6)} \cdot {_p(eps_pred)}}}{{{f(math.sqrt(ab_t), 6)}}} = "
+                 rf"\frac{{{x_t} - {f(math.sqrt(1 - ab_t), 6)} \cdot {factor(eps_pred)}}}{{{f(math.sqrt(ab_t), 6)}}} = "
                  rf"{f(x0_hat, 6)}$." "\n\n"
                  rf"2. With $\alpha_t = 1 - \beta_t = {f(1 - b_t, 6)}$ the weights are $\frac{{\sqrt{{\bar\alpha_{{t-1}}}}"
                  rf"\beta_t}}{{1 - \bar\alpha_t}} = {f(c0, 6)}$ and $\frac{{\sqrt{{\alpha_t}}(1 - \bar\alpha_{{t-1}})}}"
-                 rf"{{1 - \bar\alpha_t}} = {f(ct, 6)}$, so $\tilde\mu_t = {f(c0, 6)} \cdot {_pf(x0_hat)} + "
-                 rf"{f(ct, 6)} \cdot {_p(x_t)} = {f(mean, 6)}$." "\n\n"
+                 rf"{{1 - \bar\alpha_t}} = {f(ct, 6)}$, so $\tilde\mu_t = {f(c0, 6)} \cdot {factor(x0_hat, 6)} + "
+                 rf"{f(ct, 6)} \cdot {factor(x_t)} = {f(mean, 6)}$." "\n\n"
                  rf"3. $\tilde\beta_t = \frac{{1 - {f(ab_prev, 6)}}}{{1 - {f(ab_t, 6)}}} \cdot {f(b_t, 6)} = "
                  rf"{f(var, 6)}$." "\n\n"
                  rf"4. $x_{{{t - 1}}} = \tilde\mu_t + \sqrt{{\tilde\beta_t}}\,z = {f(mean, 6)} + {f(math.sqrt(var), 6)}"
-                 rf" \cdot {_p(z)} = {f(x_prev, 6)}$.")
+                 rf" \cdot {factor(z)} = {f(x_prev, 6)}$.")
 
 
 @question("ddpm", kind="numeric", difficulty=2, title="A variational-bound term L_{t-1}")
@@ -350,7 +340,7 @@ def vlb_term(rng):
                  + (r"; with equal variances it is $\frac{(\mu_1 - \mu_2)^2}{2 s^2}$, the weighted squared error "
                     r"that $L_{\mathrm{simple}}$ reweights" if equal else "")
                  + rf". Here: $\frac{{1}}{{2}}\left(\log\frac{{{var_p}}}{{{var_q}}} + \frac{{{var_q}}}{{{var_p}}} + "
-                   rf"\frac{{({mu_q} - {_p(mu_p)})^2}}{{{var_p}}} - 1\right) = {f(worked, 6)}$ nats.")
+                   rf"\frac{{({mu_q} - {factor(mu_p)})^2}}{{{var_p}}} - 1\right) = {f(worked, 6)}$ nats.")
 
 
 @question("ddpm", kind="numeric", difficulty=2, title="L_0: the discretized decoder's bits for one pixel")

@@ -15,29 +15,11 @@ import torch
 
 from course_core import guidance
 
-from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, nice, question, shuffled_choice, true_false
+from ..answers import Numeric, Symbolic, Var, format_number as f
+from ..question import (Draft, Part, agrees, factor, near_misses, nice, question, scalars, separated,
+                        shuffled_choice, true_false)
 
 F64 = torch.float64
-
-
-def _t(*values) -> torch.Tensor:
-    return torch.tensor(values, dtype=F64)
-
-
-def _p(x: float) -> str:
-    """A number as a factor in LaTeX: negative ones in parentheses."""
-    return f"({x})" if x < 0 else f"{x}"
-
-
-def _misses(pairs):
-    return tuple(NearMiss(v, m) for v, m in pairs)
-
-
-def _separated(answer: float, values) -> bool:
-    """The answer and the named near misses are all pairwise apart (so each miss gets its own message)."""
-    values = list(values)
-    return apart(answer, values) and all(apart(a, values[i + 1:]) for i, a in enumerate(values))
 
 
 _CONVENTION = {
@@ -56,10 +38,10 @@ def cfg_noise_prediction(rng):
         eps_c, eps_u = nice(rng, -1.5, 1.5, 2), nice(rng, -1.5, 1.5, 2)
         weight = nice(rng, 0.5, 5, 1) if convention == "w" else nice(rng, 1.5, 6, 1)
         scale = 1 + weight if convention == "w" else weight
-        answer = float(guidance.cfg_eps(_t(eps_c), _t(eps_u), scale)[0])
+        answer = float(guidance.cfg_eps(scalars(eps_c), scalars(eps_u), scale)[0])
         if convention == "w":
             worked = (1 + weight) * eps_c - weight * eps_u
-            misses = _misses([
+            misses = near_misses([
                 (eps_u + weight * (eps_c - eps_u), "that is $\\epsilon_u + w(\\epsilon_c - \\epsilon_u)$, which uses "
                  "$w$ as the guidance scale; in Ho and Salimans' form the conditional prediction has weight $1 + w$ "
                  "($w = 0$ is the conditional model, not the unconditional one)."),
@@ -69,7 +51,7 @@ def cfg_noise_prediction(rng):
                  "$1 + w$ and $-w$ sum to one.")])
         else:
             worked = eps_u + weight * (eps_c - eps_u)
-            misses = _misses([
+            misses = near_misses([
                 ((1 + weight) * eps_c - weight * eps_u, "that reads $s$ as Ho and Salimans' $w$; with the guidance "
                  "scale $s = 1 + w$ the prediction is $\\epsilon_u + s(\\epsilon_c - \\epsilon_u) = s\\,\\epsilon_c - "
                  "(s - 1)\\,\\epsilon_u$."),
@@ -77,11 +59,11 @@ def cfg_noise_prediction(rng):
                  "the unconditional prediction through the conditional one and beyond."),
                 (weight * eps_c, "CFG does not just scale the conditional prediction: it moves along the difference "
                  "$\\epsilon_c - \\epsilon_u$, starting from $\\epsilon_u$.")])
-        if abs(eps_c - eps_u) > 0.2 and abs(answer) > 0.05 and _separated(answer, [m.answer for m in misses]):
+        if abs(eps_c - eps_u) > 0.2 and abs(answer) > 0.05 and separated(answer, [m.answer for m in misses]):
             break
     symbol = "w" if convention == "w" else "s"
-    steps = (f"(1 + {weight}) \\cdot {_p(eps_c)} - {weight} \\cdot {_p(eps_u)}" if convention == "w" else
-             f"{_p(eps_u)} + {weight} \\cdot ({_p(eps_c)} - {_p(eps_u)})")
+    steps = (f"(1 + {weight}) \\cdot {factor(eps_c)} - {weight} \\cdot {factor(eps_u)}" if convention == "w" else
+             f"{factor(eps_u)} + {weight} \\cdot ({factor(eps_c)} - {factor(eps_u)})")
     return Draft(
         prompt=f"A classifier-free guided diffusion model predicts, at one pixel of $x_t$, "
                f"$\\epsilon_\\theta(x_t, c) = {eps_c}$ with the prompt $c$ and $\\epsilon_\\theta(x_t, \\varnothing) = "
@@ -99,10 +81,10 @@ def classifier_guided_noise(rng):
     while True:
         eps, grad = nice(rng, -1.5, 1.5, 2), nice(rng, -3, 3, 2)
         alpha_bar, scale = nice(rng, 0.1, 0.9, 2), nice(rng, 1, 10, 1)
-        answer = float(guidance.classifier_guided_eps(_t(eps), _t(grad), _t(alpha_bar), scale)[0])
+        answer = float(guidance.classifier_guided_eps(scalars(eps), scalars(grad), scalars(alpha_bar), scale)[0])
         root = math.sqrt(1 - alpha_bar)
         worked = eps - scale * root * grad
-        misses = _misses([
+        misses = near_misses([
             (eps + scale * root * grad, "the sign: $\\epsilon_\\theta = -\\sqrt{1 - \\bar\\alpha_t}\\,\\nabla \\log p_t$, "
              "so adding $s\\nabla\\log p_\\phi$ to the score subtracts $s\\sqrt{1 - \\bar\\alpha_t}\\,\\nabla\\log p_\\phi$ "
              "from $\\epsilon$."),
@@ -112,7 +94,7 @@ def classifier_guided_noise(rng):
              "factor is the noise's standard deviation $\\sqrt{1 - \\bar\\alpha_t}$."),
             (eps - scale * grad / root, "the factor is inverted: a score becomes a noise prediction by multiplying "
              "by $-\\sqrt{1 - \\bar\\alpha_t}$.")])
-        if abs(grad) > 0.3 and abs(answer) > 0.05 and _separated(answer, [m.answer for m in misses]):
+        if abs(grad) > 0.3 and abs(answer) > 0.05 and separated(answer, [m.answer for m in misses]):
             break
     return Draft(
         prompt="Classifier guidance (Dhariwal and Nichol 2021, §4.2–4.3) adds $s\\,\\nabla_{x_t}\\,\\log p_\\phi(y \\mid x_t)$ "
@@ -126,7 +108,7 @@ def classifier_guided_noise(rng):
                  "by $-\\sqrt{1 - \\bar\\alpha_t}$ turns it back into a noise prediction: $\\hat\\epsilon = "
                  "\\epsilon_\\theta - s\\sqrt{1 - \\bar\\alpha_t}\\,\\nabla\\log p_\\phi(y \\mid x_t)$ (Dhariwal and Nichol, "
                  f"Algorithm 2). With $\\sqrt{{1 - {alpha_bar}}} = {f(root, 6)}$: $\\hat\\epsilon = {eps} - {scale} \\cdot "
-                 f"{f(root, 6)} \\cdot {_p(grad)} = {f(worked, 6)}$.")
+                 f"{f(root, 6)} \\cdot {factor(grad)} = {f(worked, 6)}$.")
 
 
 @question("guidance", kind="numeric", difficulty=2, title="The implicit classifier of CFG")
@@ -134,10 +116,10 @@ def implicit_classifier(rng):
     while True:
         eps_c, eps_u = nice(rng, -1.5, 1.5, 2), nice(rng, -1.5, 1.5, 2)
         alpha_bar = nice(rng, 0.1, 0.9, 2)
-        answer = float(guidance.implicit_classifier_grad(_t(eps_c), _t(eps_u), _t(alpha_bar))[0])
+        answer = float(guidance.implicit_classifier_grad(scalars(eps_c), scalars(eps_u), scalars(alpha_bar))[0])
         root = math.sqrt(1 - alpha_bar)
         worked = -(eps_c - eps_u) / root
-        misses = _misses([
+        misses = near_misses([
             ((eps_c - eps_u) / root, "the sign: the score is $-\\epsilon / \\sqrt{1 - \\bar\\alpha_t}$, so the "
              "classifier's gradient is minus the difference of the noise predictions, rescaled."),
             (-(eps_c - eps_u) * root, "the factor is inverted: a noise prediction becomes a score by dividing by "
@@ -146,7 +128,7 @@ def implicit_classifier(rng):
              "$\\sqrt{1 - \\bar\\alpha_t}$."),
             (-(eps_c - eps_u) / math.sqrt(alpha_bar), "$\\sqrt{\\bar\\alpha_t}$ scales the signal; the noise-to-score "
              "factor is $-1/\\sqrt{1 - \\bar\\alpha_t}$.")])
-        if abs(eps_c - eps_u) > 0.1 and _separated(answer, [m.answer for m in misses]):
+        if abs(eps_c - eps_u) > 0.1 and separated(answer, [m.answer for m in misses]):
             break
     return Draft(
         prompt="A network trained for classifier-free guidance predicts, at one pixel of $x_t$, "
@@ -159,7 +141,7 @@ def implicit_classifier(rng):
                     worked=repr(worked))],
         solution="$p(c)$ does not depend on $x_t$, so $\\nabla\\log p_t(c \\mid x_t) = \\nabla\\log p_t(x_t \\mid c) - "
                  "\\nabla\\log p_t(x_t) = -\\frac{\\epsilon_\\theta(x_t, c) - \\epsilon_\\theta(x_t, \\varnothing)}"
-                 f"{{\\sqrt{{1 - \\bar\\alpha_t}}}} = -\\frac{{{eps_c} - {_p(eps_u)}}}{{{f(root, 6)}}} = {f(worked, 6)}$. "
+                 f"{{\\sqrt{{1 - \\bar\\alpha_t}}}} = -\\frac{{{eps_c} - {factor(eps_u)}}}{{{f(root, 6)}}} = {f(worked, 6)}$. "
                  "This is why CFG at guidance scale $s$ is classifier guidance of the unconditional model at scale "
                  "$s$ with this implicit classifier.")
 
@@ -168,7 +150,7 @@ def _sharpened_reference(which: str, gamma: float, v: float, tau: float, y: floa
     """The mean, variance or precision of the Gaussian whose score is CFG's guided score (course_core.cfg_eps),
     when p_t(x) = N(0, v) and p_t(y | x) = N(y; x, tau^2): the guided score is linear, a x + b."""
     k = math.sqrt(1 - 0.5)  # any noise level: eps = -sqrt(1 - alpha_bar) * score
-    x = _t(0.0, 1.0)
+    x = scalars(0.0, 1.0)
     score_u = -x / v
     score_c = score_u + (y - x) / tau**2
     guided = -guidance.cfg_eps(-k * score_c, -k * score_u, gamma) / k
@@ -209,7 +191,7 @@ def guided_gaussian(rng):
     }[which]
     weight_var = Var("w", "w", 0.5, 5) if convention == "w" else Var("s", "s", 1.5, 6)
     variables = (weight_var, Var("v", "v", 0.3, 2), Var("tau", "\\tau", 0.3, 1.5), Var("y", "y", -2, 2))
-    answer = Symbolic(expr, variables, _misses(misses))
+    answer = Symbolic(expr, variables, near_misses(misses))
     point = dict(v=0.8, tau=0.6, y=1.3)
     value = answer.at(**({"w": 2.5} if convention == "w" else {"s": 3.5}), **point)
     agrees(value, _sharpened_reference(which, 3.5, **point))
@@ -251,7 +233,7 @@ def cfg_through_classifier(rng):
                          "classifier, only $s - 1$ more is added."),
     }[(base, convention)]
     expr = f"{base} - {coef}*sqrt(1 - alpha_bar_t)*g"
-    misses = _misses([
+    misses = near_misses([
         (f"{base} - {wrong}*sqrt(1 - alpha_bar_t)*g", wrong_msg),
         (f"{base} + {coef}*sqrt(1 - alpha_bar_t)*g", "the sign: $\\epsilon = -\\sqrt{1 - \\bar\\alpha_t}\\,"
          "\\nabla\\log p_t$, so a classifier gradient added to the score is subtracted from $\\epsilon$."),
@@ -266,10 +248,10 @@ def cfg_through_classifier(rng):
     answer = Symbolic(expr, variables, misses)
     eps_c, eps_u, ab, weight = 0.3, -0.4, 0.6, 2.5
     gamma = 1 + weight if convention == "w" else weight
-    g = float(guidance.implicit_classifier_grad(_t(eps_c), _t(eps_u), _t(ab))[0])
+    g = float(guidance.implicit_classifier_grad(scalars(eps_c), scalars(eps_u), scalars(ab))[0])
     agrees(answer.at(**{base: eps_u if base == "eps_u" else eps_c, "g": g, "alpha_bar_t": ab,
                         weight_var.name: weight}),
-           float(guidance.cfg_eps(_t(eps_c), _t(eps_u), gamma)[0]))
+           float(guidance.cfg_eps(scalars(eps_c), scalars(eps_u), gamma)[0]))
     worked = {("eps_u", "w"): "eps_u - sqrt(1 - alpha_bar_t)*g - w*sqrt(1 - alpha_bar_t)*g",
               ("eps_c", "w"): "eps_c - w*g*sqrt(1 - alpha_bar_t)",
               ("eps_u", "s"): "eps_u - s*g*sqrt(1 - alpha_bar_t)",
@@ -333,16 +315,16 @@ def two_class_guidance(rng):
               (eps_shown - scale * grad / root, "the factor is inverted: multiply the gradient by "
                "$\\sqrt{1 - \\bar\\alpha_t}$.")]
         ok = 0.05 < p < 0.95 and abs(grad) > 0.05 and abs(eps_hat) > 0.02
-        ok = ok and all(_separated(a, [m for m, _ in ms]) for a, ms in ((p, m1), (grad, m2), (eps_hat, m3)))
+        ok = ok and all(separated(a, [m for m, _ in ms]) for a, ms in ((p, m1), (grad, m2), (eps_hat, m3)))
         if ok:
             break
-    oracle = guidance.LabelledMixture(_t(1 - pi, pi), _t(-mu, mu).reshape(2, 1), _t(v, v).reshape(2, 1, 1),
+    oracle = guidance.LabelledMixture(scalars(1 - pi, pi), scalars(-mu, mu).reshape(2, 1), scalars(v, v).reshape(2, 1, 1),
                                       torch.tensor([0, 1]))
-    x = _t(x_t).reshape(1, 1)
+    x = scalars(x_t).reshape(1, 1)
     p = float(torch.softmax(oracle.logits(x, alpha_bar), dim=1)[0, c])
     grad = float(oracle.classifier_grad(x, alpha_bar, torch.tensor([c]))[0, 0])
     agrees(float(oracle.eps(x, alpha_bar)[0, 0]), eps_u)
-    eps_hat = float(guidance.classifier_guided_eps(_t(eps_shown), _t(grad), _t(alpha_bar), scale)[0])
+    eps_hat = float(guidance.classifier_guided_eps(scalars(eps_shown), scalars(grad), scalars(alpha_bar), scale)[0])
     return Draft(
         prompt=f"Two classes of a scalar $x_0$: $p(x_0 \\mid y = 1) = \\mathcal N(\\mu, v)$, $p(x_0 \\mid y = 0) = "
                f"\\mathcal N(-\\mu, v)$ with $\\mu = {mu}$, $v = {v}$, and $p(y = 1) = \\pi = {pi}$. The diffusion "
@@ -352,31 +334,31 @@ def two_class_guidance(rng):
                f"at scale $s = {scale}$ (Dhariwal and Nichol 2021, §4.2–4.3: add $s\\nabla_{{x_t}}\\,\\log p_t(c \\mid x_t)$ to "
                "the score $-\\epsilon_\\theta / \\sqrt{1 - \\bar\\alpha_t}$), using the exact noisy classifier.",
         parts=[
-            Part(ask=f"$p_t(y = {c} \\mid x_t)$ =", answer=Numeric(p, rtol=1e-3, near_misses=_misses(m1)),
+            Part(ask=f"$p_t(y = {c} \\mid x_t)$ =", answer=Numeric(p, rtol=1e-3, near_misses=near_misses(m1)),
                  worked=repr(p_w),
                  after="At noise level $t$ both classes are Gaussian with the same variance $V = \\bar\\alpha_t v + "
                        "1 - \\bar\\alpha_t$, so the log-odds are linear in $x_t$: $\\ell = \\log\\frac{\\pi}{1 - \\pi} + "
                        "\\frac{2\\sqrt{\\bar\\alpha_t}\\mu}{V} x_t$, and $p_t(y = 1 \\mid x_t)$ is the logistic "
                        "function of $\\ell$. Next: differentiate $\\log p_t(y = c \\mid x_t)$."),
             Part(ask=f"$\\nabla_{{x_t}}\\,\\log p_t(y = {c} \\mid x_t)$ =",
-                 answer=Numeric(grad, rtol=1e-3, near_misses=_misses(m2)), worked=repr(grad_w),
+                 answer=Numeric(grad, rtol=1e-3, near_misses=near_misses(m2)), worked=repr(grad_w),
                  after="$\\frac{d}{d\\ell}\\log\\sigma(\\pm\\ell) = \\pm(1 - \\sigma(\\pm\\ell))$: the gradient is the "
                        "logit's slope times the probability of the *other* class, so it fades where the classifier "
                        "is already sure. Next: turn the guided score back into a noise prediction."),
-            Part(ask="$\\hat\\epsilon$ =", answer=Numeric(eps_hat, rtol=2e-3, near_misses=_misses(m3)),
+            Part(ask="$\\hat\\epsilon$ =", answer=Numeric(eps_hat, rtol=2e-3, near_misses=near_misses(m3)),
                  worked=repr(eps_w),
                  after="$\\hat\\epsilon = \\epsilon_\\theta - s\\sqrt{1 - \\bar\\alpha_t}\\,\\nabla\\log p_t(c \\mid x_t)$ "
                        "(Dhariwal and Nichol, Algorithm 2)."),
         ],
         solution=f"**1.** $V = {alpha_bar} \\cdot {v} + 1 - {alpha_bar} = {f(V, 6)}$, and the log-odds of class 1 are "
                  f"$\\ell = \\log\\frac{{{pi}}}{{{f(1 - pi, 6)}}} + \\frac{{2\\sqrt{{{alpha_bar}}} \\cdot {mu}}}{{{f(V, 6)}}}"
-                 f" \\cdot {_p(x_t)} = {f(logit, 6)}$, so $p_t(y = 1 \\mid x_t) = 1/(1 + e^{{-\\ell}}) = {f(p1, 6)}$"
+                 f" \\cdot {factor(x_t)} = {f(logit, 6)}$, so $p_t(y = 1 \\mid x_t) = 1/(1 + e^{{-\\ell}}) = {f(p1, 6)}$"
                  + ("." if c == 1 else f" and $p_t(y = 0 \\mid x_t) = 1 - {f(p1, 6)} = {f(p_w, 6)}$.") + "\n\n"
                  f"**2.** The slope of $\\ell$ is $2\\sqrt{{\\bar\\alpha_t}}\\mu / V = {f(slope, 6)}$; "
                  f"$\\nabla\\log p_t(y = {c} \\mid x_t) = {'+' if c == 1 else '-'}{f(slope, 6)} \\cdot (1 - {f(p_w, 6)}) "
                  f"= {f(grad_w, 6)}$.\n\n"
                  f"**3.** $\\hat\\epsilon = {f(eps_shown, 6)} - {scale} \\cdot \\sqrt{{1 - {alpha_bar}}} \\cdot "
-                 f"{_p(float(f(grad_w, 6)))} = {f(eps_w, 6)}$.")
+                 f"{factor(float(f(grad_w, 6)))} = {f(eps_w, 6)}$.")
 
 
 @question("guidance", kind="derivation", difficulty=2, title="Imagen's dynamic thresholding")
@@ -391,11 +373,11 @@ def dynamic_thresholding(rng):
         if s_w < 1.1 or not candidates:
             continue
         j = rng.choice(candidates)
-        x0 = _t(*values).reshape(1, 3, 3)
+        x0 = scalars(*values).reshape(1, 3, 3)
         out = float(guidance.dynamic_threshold(x0, q).reshape(-1)[j])
         s = values[j] / out  # the threshold course_core applied (pixel j is not clipped)
         worked = values[j] / s_w
-        signed = float(torch.quantile(_t(*values), q))
+        signed = float(torch.quantile(scalars(*values), q))
         m1 = [(absolute[-1], "that is the largest $|\\hat x_0|$, the 100th percentile: Imagen takes a high "
                "percentile, not the maximum, so a few outlying pixels are clipped instead of dimming the image."),
               (absolute[8 - k], f"that is the {round(100 * (1 - q), 1):g}th percentile: the $p$-th percentile has a "
@@ -410,7 +392,7 @@ def dynamic_thresholding(rng):
         if abs(values[j]) > 1:
             m2.append((values[j], "clipping to $[-s, s]$ leaves this pixel as it is, but the result is then "
                                   "divided by $s$."))
-        if _separated(s, [m for m, _ in m1]) and _separated(out, [m for m, _ in m2]):
+        if separated(s, [m for m, _ in m1]) and separated(out, [m for m, _ in m2]):
             break
     shown = ", ".join(f"{x}" for x in values)
     return Draft(
@@ -421,11 +403,11 @@ def dynamic_thresholding(rng):
                f"(pixels 1 to 9) and $p = {q * 100:g}\\%$ (with 9 values the percentile is an order statistic: the "
                f"{k + 1}th smallest $|\\hat x_0|$).",
         parts=[
-            Part(ask="$s$ =", answer=Numeric(s, rtol=1e-3, near_misses=_misses(m1)), worked=repr(s_w),
+            Part(ask="$s$ =", answer=Numeric(s, rtol=1e-3, near_misses=near_misses(m1)), worked=repr(s_w),
                  after=f"Sort the absolute values; the {q * 100:g}th percentile of nine values is the "
                        f"{k + 1}th smallest. It exceeds 1, so $s$ is that value."),
             Part(ask=f"the thresholded value of pixel {j + 1} =",
-                 answer=Numeric(out, rtol=1e-3, near_misses=_misses(m2)), worked=repr(worked),
+                 answer=Numeric(out, rtol=1e-3, near_misses=near_misses(m2)), worked=repr(worked),
                  after="Pixels inside $[-s, s]$ are only divided by $s$; those beyond are clipped to $\\pm 1$. The "
                        "image is pulled back into $[-1, 1]$ without saturating the many pixels near the bound, as "
                        "static clipping would."),
@@ -444,7 +426,7 @@ def label_dropout(rng):
     dropped = set(rng.sample(range(n), rng.choice([1, 2])))
     u = [nice(rng, 0.0, p - 0.01, 2) if i in dropped else nice(rng, p + 0.01, 0.99, 2) for i in range(n)]
     y = [rng.randrange(K) for _ in range(n)]
-    out = guidance.drop_labels(torch.tensor(y), p, K, _t(*u)).tolist()
+    out = guidance.drop_labels(torch.tensor(y), p, K, scalars(*u)).tolist()
     assert sorted(i for i, lab in enumerate(out) if lab == K) == sorted(dropped)
 
     def vec(xs):

@@ -18,35 +18,17 @@ import torch
 from course_core import ddim, gmm, inverse
 from course_core.inverse_toy import from_functions
 
-from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, nice, question, shuffled_choice, true_false
+from ..answers import Numeric, Symbolic, Var, format_number as f
+from ..question import (Draft, Part, agrees, factor, near_misses, nice, question, scalars, separated,
+                        shuffled_choice, true_false)
 
 F64 = torch.float64
-
-
-def _t(*values) -> torch.Tensor:
-    return torch.tensor(values, dtype=F64)
-
-
-def _p(x: float) -> str:
-    """A number as a factor in LaTeX: negative ones in parentheses."""
-    return f"({x})" if x < 0 else f"{x}"
-
-
-def _misses(pairs):
-    return tuple(NearMiss(v, m) for v, m in pairs)
-
-
-def _separated(answer: float, values) -> bool:
-    """The answer and the named near misses are all pairwise apart (so each miss gets its own message)."""
-    values = list(values)
-    return apart(answer, values) and all(apart(a, values[i + 1:]) for i, a in enumerate(values))
 
 
 def _diagonal(singulars, d: int):
     """The degradation ``H = [diag(s) 0]`` (``m = len(s)`` rows, ``d`` columns): U = V = I, so the spectral
     coordinates are the coordinates themselves."""
-    s = _t(*singulars)
+    s = scalars(*singulars)
     flat = lambda v: v.reshape(v.shape[0], -1)  # noqa: E731
     return from_functions((d,), len(singulars), flat, flat, lambda: s)
 
@@ -88,10 +70,10 @@ def scalar_gaussian_posterior(rng):
                       (1 / (1 / v0 + h / sigma_y**2), "$h$ enters squared: the precision adds "
                        "$h^2/\\sigma_y^2$."),
                       (v0, "that is the prior variance: observing $y$ always reduces it.")]
-        if abs(mean_w) > 0.05 and abs(y - h * mu0) > 0.1 and _separated(worked, [m for m, _ in misses]):
+        if abs(mean_w) > 0.05 and abs(y - h * mu0) > 0.1 and separated(worked, [m for m, _ in misses]):
             break
-    _, means, covs = inverse.mixture_posterior(_t(1.0), _t(mu0).reshape(1, 1), _t(v0).reshape(1, 1, 1),
-                                               _t(h).reshape(1, 1), _t(y), sigma_y)
+    _, means, covs = inverse.mixture_posterior(scalars(1.0), scalars(mu0).reshape(1, 1), scalars(v0).reshape(1, 1, 1),
+                                               scalars(h).reshape(1, 1), scalars(y), sigma_y)
     answer = float(means[0, 0]) if which == "mean" else float(covs[0, 0, 0])
     extra = ("It is the MMSE estimate and, the posterior being Gaussian, also the MAP estimate."
              if which == "mean" else "It does not depend on $y$: a Gaussian prior and a linear measurement give a "
@@ -100,13 +82,13 @@ def scalar_gaussian_posterior(rng):
         prompt=f"A scalar $x$ has the prior $x \\sim \\mathcal N(\\mu_0, v_0)$ with $\\mu_0 = {mu0}$, $v_0 = {v0}$, "
                f"and is measured as $y = h x + n$, $n \\sim \\mathcal N(0, \\sigma_y^2)$, with $h = {h}$ and "
                f"$\\sigma_y = {sigma_y}$. The measurement is $y = {y}$. What is the posterior {which} of $x$ given $y$?",
-        parts=[Part(ask=f"posterior {which} =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask=f"posterior {which} =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="Multiply prior and likelihood and complete the square (the scalar Kalman update): the posterior "
                  "precision is $1/v_0 + h^2/\\sigma_y^2$, so with $S = h^2 v_0 + \\sigma_y^2 = "
                  f"{h}^2 \\cdot {v0} + {sigma_y}^2 = {f(S, 6)}$ the variance is $v_0\\sigma_y^2 / S = {f(var_w, 6)}$ and "
                  f"the mean is $\\mu_0 + \\frac{{h v_0}}{{S}}(y - h\\mu_0) = {mu0} + {f(gain, 6)} \\cdot "
-                 f"({y} - {h} \\cdot {_p(mu0)}) = {f(mean_w, 6)}$. The posterior {which} is "
+                 f"({y} - {h} \\cdot {factor(mu0)}) = {f(mean_w, 6)}$. The posterior {which} is "
                  f"${f(worked, 6)}$. {extra}")
 
 
@@ -164,15 +146,15 @@ def gaussian_posterior_formula(rng):
                     "(x_t + (1 - alpha_bar_t)*(-x_t/(alpha_bar_t*v0 + 1 - alpha_bar_t)))/sqrt(alpha_bar_t)"),
     }
     prompt, expr, variables, misses, worked = spec[form]
-    answer = Symbolic(expr, variables, _misses(misses))
+    answer = Symbolic(expr, variables, near_misses(misses))
     if form in ("mean", "map", "variance"):
         point = dict(mu0=0.3, v0=0.8, h=1.3, sigma_y=0.4, y=-0.7)
-        _, means, covs = inverse.mixture_posterior(_t(1.0), _t(0.3).reshape(1, 1), _t(0.8).reshape(1, 1, 1),
-                                                   _t(1.3).reshape(1, 1), _t(-0.7), 0.4)
+        _, means, covs = inverse.mixture_posterior(scalars(1.0), scalars(0.3).reshape(1, 1), scalars(0.8).reshape(1, 1, 1),
+                                                   scalars(1.3).reshape(1, 1), scalars(-0.7), 0.4)
     else:
         point = dict(v0=0.8, alpha_bar_t=0.35, x_t=1.1) if form == "tweedie" else dict(v0=0.8, alpha_bar_t=0.35)
-        _, means, covs = inverse.mixture_posterior(_t(1.0), _t(0.0).reshape(1, 1), _t(0.8).reshape(1, 1, 1),
-                                                   _t(math.sqrt(0.35)).reshape(1, 1), _t(1.1), math.sqrt(0.65))
+        _, means, covs = inverse.mixture_posterior(scalars(1.0), scalars(0.0).reshape(1, 1), scalars(0.8).reshape(1, 1, 1),
+                                                   scalars(math.sqrt(0.35)).reshape(1, 1), scalars(1.1), math.sqrt(0.65))
     agrees(answer.at(**point), float(covs[0, 0, 0]) if form in ("variance", "r_t") else float(means[0, 0]))
     why = {"mean": "The log-posterior is quadratic in $x$: precision $1/v_0 + h^2/\\sigma_y^2$, and the mean is the "
                    "prior mean corrected by the gain times the residual $y - h\\mu_0$.",
@@ -211,10 +193,10 @@ def mixture_posterior_mean(rng):
                    "to the posterior's main mode; the MMSE estimate averages both components."),
                   (lmmse, "that is the linear MMSE (Wiener) estimate, which uses only the prior's mean and variance: "
                           "optimal among linear estimators, not the posterior mean of a mixture.")]
-        if 0.1 < w[0] < 0.9 and abs(worked) > 0.05 and _separated(worked, [x for x, _ in misses]):
+        if 0.1 < w[0] < 0.9 and abs(worked) > 0.05 and separated(worked, [x for x, _ in misses]):
             break
-    weights, means, _ = inverse.mixture_posterior(_t(1 - pi, pi), _t(-mu, mu).reshape(2, 1),
-                                                  _t(v, v).reshape(2, 1, 1), _t(h).reshape(1, 1), _t(y), sigma_y)
+    weights, means, _ = inverse.mixture_posterior(scalars(1 - pi, pi), scalars(-mu, mu).reshape(2, 1),
+                                                  scalars(v, v).reshape(2, 1, 1), scalars(h).reshape(1, 1), scalars(y), sigma_y)
     answer = float((weights[:, None] * means).sum())
     return Draft(
         prompt="A scalar $x$ has the two-mode prior $p(x) = (1 - \\pi)\\,\\mathcal N(-\\mu, v) + "
@@ -222,7 +204,7 @@ def mixture_posterior_mean(rng):
                f"with $\\mu = {mu}$, $v = {v}$, $\\pi = {pi}$, and is measured as $y = h x + n$, $n \\sim \\mathcal N(0, "
                f"\\sigma_y^2)$, with $h = {h}$, $\\sigma_y = {sigma_y}$. Given $y = {y}$, compute the MMSE estimate "
                "$\\mathbb E[x \\mid y]$.",
-        parts=[Part(ask="$\\mathbb E[x \\mid y]$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask="$\\mathbb E[x \\mid y]$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="The posterior is again a two-component mixture. Each component is updated like a Gaussian prior, "
                  f"with $S = h^2 v + \\sigma_y^2 = {f(S, 6)}$: $m_k = \\mu_k + \\frac{{h v}}{{S}}(y - h\\mu_k)$, "
@@ -261,7 +243,7 @@ def sr_svd(rng):
                "$\\bar y_i = (U^\\top y)_i / s_i$.",
         parts=[
             Part(ask="the nonzero singular value $s_i$ (all are equal) =",
-                 answer=Numeric(s, rtol=1e-3, near_misses=_misses([
+                 answer=Numeric(s, rtol=1e-3, near_misses=near_misses([
                      (1 / q, f"the entries of a row are $1/{q}$, but a row has ${q}$ of them: its norm is "
                              f"$\\sqrt{{{q}}}/{q} = 1/{f_}$."),
                      (1.0, "that would be subsampling (keeping one pixel per block), an inpainting whose singular "
@@ -272,7 +254,7 @@ def sr_svd(rng):
                        f"$HH^\\top = I/{q}$, $s_i = 1/{f_}$, and the matching right singular vector is the block's "
                        f"normalised indicator $\\mathbf 1_\\mathrm{{block}}/{f_}$. Next: the null space."),
             Part(ask="the dimension of the null space of $H$ (the spectral coordinates DDRM leaves to the prior) =",
-                 answer=Numeric(float(null), rtol=min(1e-3, 0.4 / null), near_misses=_misses([
+                 answer=Numeric(float(null), rtol=min(1e-3, 0.4 / null), near_misses=near_misses([
                      (float(m), "that is $m$, the number of measurements (the observed coordinates)."),
                      (float(d), "that is the whole dimension $d$; the block means are observed.")]
                      + ([(float((f_ - 1) * m), f"each block loses ${q} - 1$ of its ${q}$ dimensions, not "
@@ -281,7 +263,7 @@ def sr_svd(rng):
                  after=f"$d = {d}$, $m = {m}$: rank $m$, so $d - m$ coordinates (the within-block variations) carry "
                        "no information about $y$. Next: the measurement in spectral coordinates."),
             Part(ask=f"if the first block's mean is $y_1 = {y1}$, then $\\bar y_1$ =",
-                 answer=Numeric(y_bar, rtol=1e-3, near_misses=_misses([
+                 answer=Numeric(y_bar, rtol=1e-3, near_misses=near_misses([
                      (y1, "that is $y_1$ itself; DDRM divides by the singular value: $\\bar y_1 = y_1 / s_1$."),
                      (y1 / f_, "that multiplies by $s_1$; DDRM divides by it."),
                      (y1 * q, "that divides by $s_1^2$; DDRM divides once.")])),
@@ -290,7 +272,7 @@ def sr_svd(rng):
                        f"$\\mathbf 1_\\mathrm{{block}}/{f_}$ is "
                        f"$\\langle \\mathbf 1_\\mathrm{{block}}/{f_}, b\\rangle = {f_} \\cdot$ mean. Next: back to pixels."),
             Part(ask="the value of $H^\\dagger y$ (the pseudo-inverse) at a pixel of the first block =",
-                 answer=Numeric(pixel, rtol=1e-3, near_misses=_misses([
+                 answer=Numeric(pixel, rtol=1e-3, near_misses=near_misses([
                      (y1 / q, f"that is $H^\\top y$, which spreads $y_1/{q}$ over the block; the pseudo-inverse is "
                               f"$H^\\top (HH^\\top)^{{-1}} = {q} H^\\top$."),
                      (y1 * f_, "that is the spectral coordinate $\\bar y_1$; $V$ maps it back along "
@@ -303,7 +285,7 @@ def sr_svd(rng):
                  f"$s_i = {f(1 / f_, 6)}$.\n\n"
                  f"**2.** $d = {C} \\cdot {Hh} \\cdot {W} = {d}$ and $m = {C} \\cdot {a} \\cdot {b} = {m}$, so "
                  f"$d - m = {d - m}$.\n\n"
-                 f"**3.** $\\bar y_1 = y_1 / s_1 = {f_} \\cdot {_p(y1)} = {f(y1 * f_, 6)}$.\n\n"
+                 f"**3.** $\\bar y_1 = y_1 / s_1 = {f_} \\cdot {factor(y1)} = {f(y1 * f_, 6)}$.\n\n"
                  f"**4.** $H^\\dagger y = V\\Sigma^\\dagger U^\\top y$ puts $\\bar y_1$ on the block's unit vector "
                  f"$\\mathbf 1_\\mathrm{{block}}/{f_}$: each pixel gets $\\bar y_1/{f_} = {f(y1, 6)}$, the block mean.")
 
@@ -416,9 +398,9 @@ def _ddrm(singulars, d, y, x_t, x0_pred, noise, ab_prev, ab_t, sigma_y, eta, eta
     """course_core's DDRM step from index 1 (alpha_bar_t) to index 0 (alpha_bar_prev) on a diagonal H, returned in
     the scaled variable x_{t-1} / sqrt(alpha_bar_{t-1}) (the spectral coordinates, since V = I)."""
     op = _diagonal(singulars, d)
-    out = inverse.ddrm_step(_t(*x_t).reshape(1, d), torch.tensor([1]), torch.tensor([0]), _t(*x0_pred).reshape(1, d),
-                            _t(*y).reshape(1, -1), op, _t(ab_prev, ab_t), sigma_y, eta, eta_b,
-                            _t(*noise).reshape(1, d))
+    out = inverse.ddrm_step(scalars(*x_t).reshape(1, d), torch.tensor([1]), torch.tensor([0]), scalars(*x0_pred).reshape(1, d),
+                            scalars(*y).reshape(1, -1), op, scalars(ab_prev, ab_t), sigma_y, eta, eta_b,
+                            scalars(*noise).reshape(1, d))
     return out[0] / math.sqrt(ab_prev)
 
 
@@ -467,12 +449,12 @@ def ddrm_coordinate_update(rng):
                    "for a measurement less noisy than the step; here $s_i\\sigma < \\sigma_y$.")]
         m1 = [(y_i, "that is $y_i$ itself; DDRM divides by the singular value."),
               (y_i * s_i, "that multiplies by $s_i$; DDRM divides by it.")]
-        if abs(y_i) > 0.1 and abs(z) > 0.2 and abs(worked) > 0.05 and _separated(y_bar, [m for m, _ in m1]) \
-                and _separated(worked, [m for m, _ in m3]):
+        if abs(y_i) > 0.1 and abs(z) > 0.2 and abs(worked) > 0.05 and separated(y_bar, [m for m, _ in m1]) \
+                and separated(worked, [m for m, _ in m3]):
             break
     singulars, d = [s_i], 2
     op = _diagonal(singulars, d)
-    answer1 = float(op.V_T(op.H_pinv(_t(y_i).reshape(1, 1)))[0, 0])
+    answer1 = float(op.V_T(op.H_pinv(scalars(y_i).reshape(1, 1)))[0, 0])
     found = _regimes(singulars, d, ab_prev, sigma_y)[0]
     assert found == regime
     scaled = _ddrm(singulars, d, [y_i], [0.3, 0.2], [x0, 0.0], [z, 0.0], ab_prev, ab_prev * 0.9, sigma_y, eta, eta_b)
@@ -487,18 +469,18 @@ def ddrm_coordinate_update(rng):
     choice = shuffled_choice(rng, _REGIMES[regime], wrong)
     comparison = "\\ge" if regime == "less" else "<"
     if regime == "less":
-        step3 = (f"(1 - {eta_b}) \\cdot {_p(x0)} + {eta_b} \\cdot {_p(float(f(y_bar, 6)))} + \\sqrt{{{f(sigma, 6)}^2 - "
-                 f"{eta_b}^2 \\cdot {sigma_y}^2 / {s_i}^2}} \\cdot {_p(z)}")
+        step3 = (f"(1 - {eta_b}) \\cdot {factor(x0)} + {eta_b} \\cdot {factor(float(f(y_bar, 6)))} + \\sqrt{{{f(sigma, 6)}^2 - "
+                 f"{eta_b}^2 \\cdot {sigma_y}^2 / {s_i}^2}} \\cdot {factor(z)}")
     else:
-        step3 = (f"{_p(x0)} + \\sqrt{{1 - {eta}^2}} \\cdot {f(sigma, 6)} \\cdot \\frac{{{s_i}}}{{{sigma_y}}} \\cdot "
-                 f"({f(y_bar, 6)} - {_p(x0)}) + {eta} \\cdot {f(sigma, 6)} \\cdot {_p(z)}")
+        step3 = (f"{factor(x0)} + \\sqrt{{1 - {eta}^2}} \\cdot {f(sigma, 6)} \\cdot \\frac{{{s_i}}}{{{sigma_y}}} \\cdot "
+                 f"({f(y_bar, 6)} - {factor(x0)}) + {eta} \\cdot {f(sigma, 6)} \\cdot {factor(z)}")
     return Draft(
         prompt=f"{_DDRM_RULES}\n\nOne spectral coordinate $i$ has the singular value $s_i = {s_i}$ and the measurement "
                f"$(U^\\top y)_i = {y_i}$, with $\\sigma_y = {sigma_y}$. The step goes to $\\bar\\alpha_{{t-1}} = {ab_prev}$; "
                f"the model predicts $\\bar x_{{0,i}} = {x0}$; $\\eta = {eta}$, $\\eta_b = {eta_b}$, and the noise draw "
                f"is $z_i = {z}$.",
         parts=[
-            Part(ask="$\\bar y_i$ =", answer=Numeric(answer1, rtol=1e-3, near_misses=_misses(m1)),
+            Part(ask="$\\bar y_i$ =", answer=Numeric(answer1, rtol=1e-3, near_misses=near_misses(m1)),
                  worked=repr(y_bar),
                  after="$\\bar y_i = (U^\\top y)_i / s_i$: the measurement expressed on the same scale as $\\bar x_i$, "
                        "with noise of standard deviation $\\sigma_y / s_i$. Next: which rule applies?"),
@@ -507,7 +489,7 @@ def ddrm_coordinate_update(rng):
                        f"$s_i\\sigma_{{t-1}} = {f(s_i * sigma, 6)} {comparison} \\sigma_y = {sigma_y}$. Next: apply "
                        "that rule."),
             Part(ask="the scaled coordinate $\\bar x_{t-1,i}$ =",
-                 answer=Numeric(answer3, rtol=1e-3, near_misses=_misses(m3)), worked=repr(worked),
+                 answer=Numeric(answer3, rtol=1e-3, near_misses=near_misses(m3)), worked=repr(worked),
                  after="DDRM then multiplies by $\\sqrt{\\bar\\alpha_{t-1}}$ and maps back with $V$."),
         ],
         solution=f"**1.** $\\bar y_i = {y_i} / {s_i} = {f(y_bar, 6)}$.\n\n"
@@ -529,8 +511,8 @@ def ddrm_unobserved_step(rng):
         worked = math.sqrt(ab_prev) * scaled
         wrong_eps = (x_t - x0) / sigma_t
         eps = (x_t - math.sqrt(ab_t) * x0) / math.sqrt(1 - ab_t)  # the same as eps_bar
-        ddim_eta = float(ddim.ddim_step(_t(x_t).reshape(1, 1), torch.tensor([1]), torch.tensor([0]),
-                                        _t(eps).reshape(1, 1), _t(ab_prev, ab_t), eta, _t(z).reshape(1, 1))[0, 0])
+        ddim_eta = float(ddim.ddim_step(scalars(x_t).reshape(1, 1), torch.tensor([1]), torch.tensor([0]),
+                                        scalars(eps).reshape(1, 1), scalars(ab_prev, ab_t), eta, scalars(z).reshape(1, 1))[0, 0])
         misses = [(scaled, "that is the scaled coordinate $\\bar x_{t-1}$; DDRM returns $x_{t-1} = "
                            "\\sqrt{\\bar\\alpha_{t-1}}\\,\\bar x_{t-1}$."),
                   (ddim_eta, "that is DDIM's step with the same $\\eta$, whose noise is $\\sigma_t(\\eta) = \\eta"
@@ -542,11 +524,11 @@ def ddrm_unobserved_step(rng):
                    "then $\\bar\\epsilon = (\\bar x_t - \\bar x_0)/\\sigma_t$."),
                   (math.sqrt(ab_prev) * (x0 + sigma * eps_bar + eta * sigma * z), "the deterministic part is "
                    "weighted by $\\sqrt{1 - \\eta^2}$, so that the step keeps the variance $\\sigma_{t-1}^2$.")]
-        if abs(worked) > 0.05 and _separated(worked, [m for m, _ in misses]):
+        if abs(worked) > 0.05 and separated(worked, [m for m, _ in misses]):
             break
     op = inverse.Inpainting(torch.tensor([True, False]))
-    out = inverse.ddrm_step(_t(0.1, x_t).reshape(1, 2), torch.tensor([1]), torch.tensor([0]), _t(0.0, x0).reshape(1, 2),
-                            _t(0.4).reshape(1, 1), op, _t(ab_prev, ab_t), 0.1, eta, 1.0, _t(0.0, z).reshape(1, 2))
+    out = inverse.ddrm_step(scalars(0.1, x_t).reshape(1, 2), torch.tensor([1]), torch.tensor([0]), scalars(0.0, x0).reshape(1, 2),
+                            scalars(0.4).reshape(1, 1), op, scalars(ab_prev, ab_t), 0.1, eta, 1.0, scalars(0.0, z).reshape(1, 2))
     answer = float(out[0, 1])
     return Draft(
         prompt=f"{_DDRM_RULES}\n\nIn an inpainting problem ($U = I$, $V$ a permutation, singular value 1 on every "
@@ -554,15 +536,15 @@ def ddrm_unobserved_step(rng):
                f"At this step $\\bar\\alpha_t = {ab_t}$, $\\bar\\alpha_{{t-1}} = {ab_prev}$, "
                f"the current (unscaled) value is $x_{{t,j}} = {x_t}$, the model predicts $\\hat x_{{0,j}} = {x0}$, "
                f"DDRM's $\\eta = {eta}$ and the noise draw is $z_j = {z}$. What is the (unscaled) $x_{{t-1,j}}$?",
-        parts=[Part(ask="$x_{t-1,j}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask="$x_{t-1,j}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution=f"The measurement says nothing about pixel $j$: DDRM takes a DDIM-like step on it. "
                  f"$\\sigma_t = \\sqrt{{(1 - {ab_t})/{ab_t}}} = {f(sigma_t, 6)}$, $\\sigma_{{t-1}} = "
                  f"\\sqrt{{(1 - {ab_prev})/{ab_prev}}} = {f(sigma, 6)}$. Scaled: $\\bar x_{{t,j}} = {x_t}/\\sqrt{{{ab_t}}} = "
-                 f"{f(x_t / math.sqrt(ab_t), 6)}$, so $\\bar\\epsilon_j = ({f(x_t / math.sqrt(ab_t), 6)} - {_p(x0)})/"
-                 f"{f(sigma_t, 6)} = {f(eps_bar, 6)}$. Then $\\bar x_{{t-1,j}} = {_p(x0)} + \\sqrt{{1 - {eta}^2}} \\cdot "
-                 f"{f(sigma, 6)} \\cdot {_p(float(f(eps_bar, 6)))} + {eta} \\cdot {f(sigma, 6)} \\cdot {_p(z)} = "
-                 f"{f(scaled, 6)}$, and $x_{{t-1,j}} = \\sqrt{{{ab_prev}}} \\cdot {_p(float(f(scaled, 6)))} = "
+                 f"{f(x_t / math.sqrt(ab_t), 6)}$, so $\\bar\\epsilon_j = ({f(x_t / math.sqrt(ab_t), 6)} - {factor(x0)})/"
+                 f"{f(sigma_t, 6)} = {f(eps_bar, 6)}$. Then $\\bar x_{{t-1,j}} = {factor(x0)} + \\sqrt{{1 - {eta}^2}} \\cdot "
+                 f"{f(sigma, 6)} \\cdot {factor(float(f(eps_bar, 6)))} + {eta} \\cdot {f(sigma, 6)} \\cdot {factor(z)} = "
+                 f"{f(scaled, 6)}$, and $x_{{t-1,j}} = \\sqrt{{{ab_prev}}} \\cdot {factor(float(f(scaled, 6)))} = "
                  f"{f(worked, 6)}$.")
 
 
@@ -656,15 +638,15 @@ def dps_scalar(rng):
               (uncond + zeta * 2 * h * c * r, "that steps along the squared norm's gradient; with this $\\zeta$ the "
                                               "norm is not squared.")]
         ok = abs(r) > 0.1 and abs(x0) > 0.05 and abs(worked) > 0.05 and abs(v0 - 1) > 0.05
-        ok = ok and all(_separated(a, [m for m, _ in ms]) for a, ms in ((x0, m1), (grad_w, m2), (worked, m3)))
+        ok = ok and all(separated(a, [m for m, _ in ms]) for a, ms in ((x0, m1), (grad_w, m2), (worked, m3)))
         if ok:
             break
-    alpha_bar = _t(ab_prev, ab_t)
+    alpha_bar = scalars(ab_prev, ab_t)
     eps_model = _gaussian_eps(v0, alpha_bar)
     op = _diagonal([h], 1)
-    xt, t, t_prev, zero = _t(x_t).reshape(1, 1), torch.tensor([1]), torch.tensor([0]), _t(0.0).reshape(1, 1)
-    x0_hat = float(gmm.GaussianMixture(_t(1.0), _t(0.0).reshape(1, 1), _t(v0).reshape(1, 1, 1)).denoise_vp(xt, ab_t)[0, 0])
-    step = inverse.dps_step(xt, t, t_prev, eps_model, _t(y).reshape(1, 1), op, alpha_bar, zeta, 0.0, zero)
+    xt, t, t_prev, zero = scalars(x_t).reshape(1, 1), torch.tensor([1]), torch.tensor([0]), scalars(0.0).reshape(1, 1)
+    x0_hat = float(gmm.GaussianMixture(scalars(1.0), scalars(0.0).reshape(1, 1), scalars(v0).reshape(1, 1, 1)).denoise_vp(xt, ab_t)[0, 0])
+    step = inverse.dps_step(xt, t, t_prev, eps_model, scalars(y).reshape(1, 1), op, alpha_bar, zeta, 0.0, zero)
     plain = ddim.ddim_step(xt, t, t_prev, eps_model(xt, t), alpha_bar, 0.0, zero)
     answer3 = float(step[0, 0])
     grad = float((plain - step)[0, 0]) / zeta
@@ -680,15 +662,15 @@ def dps_scalar(rng):
                "$\\zeta = 2\\zeta'$).",
         parts=[
             Part(ask="$\\hat x_0(x_t) = \\mathbb E[x_0 \\mid x_t]$ =",
-                 answer=Numeric(x0_hat, rtol=1e-3, near_misses=_misses(m1)), worked=repr(x0),
+                 answer=Numeric(x0_hat, rtol=1e-3, near_misses=near_misses(m1)), worked=repr(x0),
                  after="Gaussian posterior mean with $h = \\sqrt{\\bar\\alpha_t}$ and noise variance $1 - "
                        "\\bar\\alpha_t$: $\\hat x_0 = \\frac{\\sqrt{\\bar\\alpha_t} v_0}{\\bar\\alpha_t v_0 + 1 - "
                        "\\bar\\alpha_t} x_t$. Next: differentiate the residual norm through it."),
             Part(ask="$\\nabla_{x_t}\\lVert y - h\\hat x_0(x_t)\\rVert$ =",
-                 answer=Numeric(grad, rtol=1e-3, near_misses=_misses(m2)), worked=repr(grad_w),
+                 answer=Numeric(grad, rtol=1e-3, near_misses=near_misses(m2)), worked=repr(grad_w),
                  after="$\\frac{d}{dx_t}|y - h c x_t| = -h c\\,\\mathrm{sign}(y - h\\hat x_0)$ with $c = d\\hat x_0/dx_t$. "
                        "Next: the DDIM step and the correction."),
-            Part(ask="$x_{t-1}$ =", answer=Numeric(answer3, rtol=1e-3, near_misses=_misses(m3)), worked=repr(worked),
+            Part(ask="$x_{t-1}$ =", answer=Numeric(answer3, rtol=1e-3, near_misses=near_misses(m3)), worked=repr(worked),
                  after="The correction moves $x_t$'s successor so that $h\\hat x_0$ gets closer to $y$; its size is "
                        "$\\zeta h c$ whatever the residual's magnitude."),
         ],
@@ -699,7 +681,7 @@ def dps_scalar(rng):
                  f"**3.** $\\epsilon_\\theta = (x_t - \\sqrt{{\\bar\\alpha_t}}\\hat x_0)/\\sqrt{{1 - \\bar\\alpha_t}} = "
                  f"{f(eps, 6)}$; DDIM: $x'_{{t-1}} = \\sqrt{{{ab_prev}}}\\,\\hat x_0 + \\sqrt{{1 - {ab_prev}}}\\,"
                  f"\\epsilon_\\theta = {f(uncond, 6)}$; $x_{{t-1}} = {f(uncond, 6)} - {zeta} \\cdot "
-                 f"{_p(float(f(grad_w, 6)))} = {f(worked, 6)}$.")
+                 f"{factor(float(f(grad_w, 6)))} = {f(worked, 6)}$.")
 
 
 @question("inverse", kind="numeric", difficulty=3, title="A ΠGDM step for inpainting")
@@ -720,12 +702,12 @@ def pigdm_inpainting(rng):
                    "$\\partial\\hat x_{0,1}/\\partial x_{t,1} = c$."),
                   (uncond, "that is the unconditional DDIM step; ΠGDM adds the guidance term."),
                   (uncond - math.sqrt(ab_t) * g, "the sign: the guidance moves $\\hat x_0$ towards the measurement.")]
-        if abs(y - x0) > 0.1 and abs(worked) > 0.05 and _separated(worked, [m for m, _ in misses]):
+        if abs(y - x0) > 0.1 and abs(worked) > 0.05 and separated(worked, [m for m, _ in misses]):
             break
-    alpha_bar = _t(ab_prev, ab_t)
+    alpha_bar = scalars(ab_prev, ab_t)
     op = inverse.Inpainting(torch.tensor([True, False]))
-    out = inverse.pigdm_step(_t(x1, x2).reshape(1, 2), torch.tensor([1]), torch.tensor([0]), _gaussian_eps(v0, alpha_bar),
-                             _t(y).reshape(1, 1), op, alpha_bar, 0.0, torch.zeros(1, 2, dtype=F64))
+    out = inverse.pigdm_step(scalars(x1, x2).reshape(1, 2), torch.tensor([1]), torch.tensor([0]), _gaussian_eps(v0, alpha_bar),
+                             scalars(y).reshape(1, 1), op, alpha_bar, 0.0, torch.zeros(1, 2, dtype=F64))
     answer = float(out[0, 0])
     return Draft(
         prompt="ΠGDM (Song, Vahdat, Mardani and Kautz 2023, Algorithm 1, noiseless $y = Hx_0$, with DDIM) updates "
@@ -738,7 +720,7 @@ def pigdm_inpainting(rng):
                "x_{t,j}$. "
                f"At $\\bar\\alpha_t = {ab_t}$, $x_t = ({x1}, {x2})$, stepping to $\\bar\\alpha_{{t-1}} = {ab_prev}$: what is "
                "pixel 1 of $x_{t-1}$?",
-        parts=[Part(ask="$x_{t-1,1}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask="$x_{t-1,1}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution=f"$c = \\partial\\hat x_{{0,1}}/\\partial x_{{t,1}} = {f(c, 6)}$ and $\\hat x_{{0,1}} = {f(x0, 6)}$. "
                  "For inpainting $H^\\dagger y$ puts $y$ on the observed pixel and $H^\\dagger H\\hat x_0$ keeps the "
@@ -746,7 +728,7 @@ def pigdm_inpainting(rng):
                  f"diagonal, $g_1 = c\\,(y - \\hat x_{{0,1}}) = {f(g, 6)}$ (and $g_2 = 0$). DDIM: $\\epsilon_\\theta = "
                  f"(x_{{t,1}} - \\sqrt{{\\bar\\alpha_t}}\\hat x_{{0,1}})/\\sqrt{{1 - \\bar\\alpha_t}} = {f(eps, 6)}$, "
                  f"$x'_{{t-1,1}} = \\sqrt{{{ab_prev}}}\\,\\hat x_{{0,1}} + \\sqrt{{1 - {ab_prev}}}\\,\\epsilon_\\theta = "
-                 f"{f(uncond, 6)}$. Then $x_{{t-1,1}} = {f(uncond, 6)} + \\sqrt{{{ab_t}}} \\cdot {_p(float(f(g, 6)))} = "
+                 f"{f(uncond, 6)}$. Then $x_{{t-1,1}} = {f(uncond, 6)} + \\sqrt{{{ab_t}}} \\cdot {factor(float(f(g, 6)))} = "
                  f"{f(worked, 6)}$.")
 
 

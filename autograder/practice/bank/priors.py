@@ -11,45 +11,17 @@ import torch
 
 from course_core import priors
 
-from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, nice, question, shuffled_choice, true_false
+from ..answers import Numeric, Symbolic, Var, format_number as f
+from ..question import (Draft, Part, agrees, factor, near_misses, nice, question, scalars, separated,
+                        shuffled_choice, true_false)
 
 F64 = torch.float64
 LOG_2PI = math.log(2 * math.pi)
 
 
-def _t(*values) -> torch.Tensor:
-    return torch.tensor(values, dtype=F64)
-
-
 def _m(*rows) -> torch.Tensor:
     """A matrix from its rows."""
     return torch.tensor(rows, dtype=F64)
-
-
-def _p(x: float) -> str:
-    """A number as a factor in LaTeX: negative ones in parentheses."""
-    return f"({x})" if x < 0 else f"{x}"
-
-
-def _pf(x: float) -> str:
-    """A computed number (6 significant digits) as a factor in LaTeX: negative ones in parentheses."""
-    return f"({f(x, 6)})" if x < 0 else f(x, 6)
-
-
-def _nice(rng, low: float, high: float, digits: int = 2) -> float:
-    """`nice`, never -0.0 (which would print as "-0.0")."""
-    return nice(rng, low, high, digits) + 0.0
-
-
-def _misses(pairs):
-    return tuple(NearMiss(v, m) for v, m in pairs)
-
-
-def _separated(answer: float, values) -> bool:
-    """The answer and the named near misses are all pairwise apart (so each miss gets its own message)."""
-    values = list(values)
-    return apart(answer, values) and all(apart(a, values[i + 1:]) for i, a in enumerate(values))
 
 
 def _soft(v: float, tau: float) -> float:
@@ -75,10 +47,10 @@ def _col(values) -> str:
 def gaussian_prior_estimate(rng):
     which = rng.choice(["MMSE", "MAP"])
     while True:
-        mu, s = _nice(rng, -1, 1, 1), nice(rng, 0.5, 2, 1)
-        sigma, y = nice(rng, 0.3, 1.5, 1), _nice(rng, -3, 3, 2)
-        mean, _ = priors.gaussian_posterior(_t(y).reshape(1, 1), torch.eye(1, dtype=F64), sigma, _t(mu),
-                                            _t(s**2).reshape(1, 1))
+        mu, s = nice(rng, -1, 1, 1), nice(rng, 0.5, 2, 1)
+        sigma, y = nice(rng, 0.3, 1.5, 1), nice(rng, -3, 3, 2)
+        mean, _ = priors.gaussian_posterior(scalars(y).reshape(1, 1), torch.eye(1, dtype=F64), sigma, scalars(mu),
+                                            scalars(s**2).reshape(1, 1))
         answer = float(mean[0, 0])
         misses = [(y, "that is the maximum-likelihood estimate $\\hat x = y$, which ignores the prior."),
                   (mu, "that is the prior mean, which ignores the measurement."),
@@ -86,7 +58,7 @@ def gaussian_prior_estimate(rng):
                    "the weight $s^2/(s^2 + \\sigma^2)$, large when the noise is small."),
                   ((s * y + sigma * mu) / (s + sigma), "the weights are ratios of *variances*, not of standard "
                    "deviations.")]
-        if abs(answer) > 0.05 and _separated(answer, [v for v, _ in misses]):
+        if abs(answer) > 0.05 and separated(answer, [v for v, _ in misses]):
             break
     w = s**2 / (s**2 + sigma**2)
     worked = mu + w * (y - mu)
@@ -97,12 +69,12 @@ def gaussian_prior_estimate(rng):
                f"$y = x + \\sigma n$, $n \\sim \\mathcal N(0, 1)$, $\\sigma = {sigma}$. We observe $y = {y}$. What is "
                f"the {which} estimate $\\hat x_{{\\mathrm{{{which}}}}}$ of $x$?",
         parts=[Part(ask=f"$\\hat x_{{\\mathrm{{{which}}}}}$ =",
-                    answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)), worked=repr(worked))],
+                    answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)), worked=repr(worked))],
         solution="The posterior is Gaussian (the product of two Gaussians in $x$) with mean $\\mathbb E[x \\mid y] = "
                  "\\mu + \\frac{s^2}{s^2 + \\sigma^2}(y - \\mu)$: the Wiener filter in one dimension, a "
                  f"precision-weighted average of the prior mean and the measurement.{note} Here "
                  f"$\\frac{{s^2}}{{s^2 + \\sigma^2}} = \\frac{{{s}^2}}{{{s}^2 + {sigma}^2}} = {f(w, 6)}$, so "
-                 f"$\\hat x = {mu} + {f(w, 6)} \\cdot ({y} - {_p(mu)}) = {f(worked, 6)}$.")
+                 f"$\\hat x = {mu} + {f(w, 6)} \\cdot ({y} - {factor(mu)}) = {f(worked, 6)}$.")
 
 
 @question("priors", kind="numeric", difficulty=2, title="The mean squared error of the Wiener filter")
@@ -111,7 +83,7 @@ def wiener_mse(rng):
         lam = [nice(rng, 0.05, 4, 2) for _ in range(3)]
         sigma = nice(rng, 0.3, 1.2, 1)
         _, cov = priors.gaussian_posterior(torch.zeros(1, 3, dtype=F64), torch.eye(3, dtype=F64), sigma,
-                                           torch.zeros(3, dtype=F64), torch.diag(_t(*lam)))
+                                           torch.zeros(3, dtype=F64), torch.diag(scalars(*lam)))
         answer = float(torch.trace(cov))
         misses = [(3 * sigma**2, "that is the error of the raw measurement $\\hat x = y$, $d\\sigma^2$; the Wiener "
                    "filter does better in every direction."),
@@ -119,7 +91,7 @@ def wiener_mse(rng):
                   (sum(v * v / (v + sigma**2) for v in lam), "that is $\\sum_i \\lambda_i^2/(\\lambda_i + \\sigma^2)$, "
                    "the energy of the estimate; the error per direction is $\\lambda_i\\sigma^2/(\\lambda_i + "
                    "\\sigma^2)$.")]
-        if min(lam) < 0.5 * sigma**2 and max(lam) > 2 * sigma**2 and _separated(answer, [v for v, _ in misses]):
+        if min(lam) < 0.5 * sigma**2 and max(lam) > 2 * sigma**2 and separated(answer, [v for v, _ in misses]):
             break
     terms = [v * sigma**2 / (v + sigma**2) for v in lam]
     worked = sum(terms)
@@ -130,7 +102,7 @@ def wiener_mse(rng):
                "is the expected squared error $\\mathbb E\\|\\hat x(y) - x\\|^2$ of the MMSE estimate (the Wiener "
                "filter)?",
         parts=[Part(ask="$\\mathbb E\\|\\hat x - x\\|^2$ =",
-                    answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)), worked=repr(worked))],
+                    answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)), worked=repr(worked))],
         solution="Per direction the posterior is $\\mathcal N\\left(\\frac{\\lambda_i}{\\lambda_i + \\sigma^2} y_i, "
                  "\\frac{\\lambda_i \\sigma^2}{\\lambda_i + \\sigma^2}\\right)$, and the MMSE is the trace of the "
                  "posterior covariance, $\\sum_i \\frac{\\lambda_i\\sigma^2}{\\lambda_i + \\sigma^2}$. Each term is below "
@@ -146,13 +118,13 @@ def tikhonov_2x2(rng):
     smooth = rng.random() < 0.5
     i = rng.randrange(2)
     while True:
-        H = [[nice(rng, 0.5, 2, 1), _nice(rng, -1, 1, 1)], [_nice(rng, -1, 1, 1), nice(rng, 0.5, 2, 1)]]
-        y = [_nice(rng, -2, 2, 1), _nice(rng, -2, 2, 1)]
+        H = [[nice(rng, 0.5, 2, 1), nice(rng, -1, 1, 1)], [nice(rng, -1, 1, 1), nice(rng, 0.5, 2, 1)]]
+        y = [nice(rng, -2, 2, 1), nice(rng, -2, 2, 1)]
         lam = nice(rng, 0.1, 2, 1)
         D = [[1.0, -1.0]] if smooth else [[1.0, 0.0], [0.0, 1.0]]
         if abs(H[0][0] * H[1][1] - H[0][1] * H[1][0]) < 0.3:
             continue
-        answer = float(priors.tikhonov(_t(*y).reshape(1, 2), _m(*H), lam, _m(*D))[0, i])
+        answer = float(priors.tikhonov(scalars(*y).reshape(1, 2), _m(*H), lam, _m(*D))[0, i])
         HtH = [[H[0][0] ** 2 + H[1][0] ** 2, H[0][0] * H[0][1] + H[1][0] * H[1][1]],
                [H[0][0] * H[0][1] + H[1][0] * H[1][1], H[0][1] ** 2 + H[1][1] ** 2]]
         DtD = [[1.0, -1.0], [-1.0, 1.0]] if smooth else [[1.0, 0.0], [0.0, 1.0]]
@@ -171,13 +143,13 @@ def tikhonov_2x2(rng):
             HHt = [[H[0][0] ** 2 + H[0][1] ** 2 + lam, H[0][0] * H[1][0] + H[0][1] * H[1][1]],
                    [H[0][0] * H[1][0] + H[0][1] * H[1][1], H[1][0] ** 2 + H[1][1] ** 2 + lam]]
             misses.append((_solve2(HHt, rhs)[i], "that uses $HH^\\top$; the normal equations have $H^\\top H$."))
-        if abs(answer) > 0.05 and _separated(answer, [v for v, _ in misses]):
+        if abs(answer) > 0.05 and separated(answer, [v for v, _ in misses]):
             break
     reg = ("$D = (1 \\; -1)$ (a first difference: a smoothness prior)" if smooth else "$D = I$ (ridge)")
     return Draft(
         prompt=f"Solve $\\hat x = \\mathrm{{argmin}}_x \\|y - Hx\\|^2 + \\lambda\\|Dx\\|^2$ for $x \\in \\mathbb R^2$ with "
                f"$H = {_pmatrix(H)}$, $y = {_col(y)}$, $\\lambda = {lam}$ and {reg}. Give $\\hat x_{i + 1}$.",
-        parts=[Part(ask=f"$\\hat x_{i + 1}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask=f"$\\hat x_{i + 1}$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(x[i]))],
         solution="Setting the gradient $2H^\\top(Hx - y) + 2\\lambda D^\\top D x$ to zero gives Tikhonov's closed form "
                  "$\\hat x = (H^\\top H + \\lambda D^\\top D)^{-1} H^\\top y$, the MAP estimate under Gaussian noise and "
@@ -191,9 +163,9 @@ def tikhonov_2x2(rng):
 def ista_step_value(rng):
     i = rng.randrange(2)
     while True:
-        H = [[nice(rng, 0.5, 1.5, 1), _nice(rng, -0.8, 0.8, 1)], [_nice(rng, -0.8, 0.8, 1), nice(rng, 0.5, 1.5, 1)]]
-        y = [_nice(rng, -2, 2, 1), _nice(rng, -2, 2, 1)]
-        xk = [_nice(rng, -1, 1, 1), _nice(rng, -1, 1, 1)]
+        H = [[nice(rng, 0.5, 1.5, 1), nice(rng, -0.8, 0.8, 1)], [nice(rng, -0.8, 0.8, 1), nice(rng, 0.5, 1.5, 1)]]
+        y = [nice(rng, -2, 2, 1), nice(rng, -2, 2, 1)]
+        xk = [nice(rng, -1, 1, 1), nice(rng, -1, 1, 1)]
         lam = nice(rng, 0.2, 1.5, 1)
         HtH = [[H[0][0] ** 2 + H[1][0] ** 2, H[0][0] * H[0][1] + H[1][0] * H[1][1]],
                [H[0][0] * H[0][1] + H[1][0] * H[1][1], H[0][1] ** 2 + H[1][1] ** 2]]
@@ -202,7 +174,7 @@ def ista_step_value(rng):
         step = nice(rng, 0.1, 0.95 / L, 2)
         if not 0.05 <= step <= 0.95 / L:
             continue
-        answer = float(priors.ista_step(_t(*xk).reshape(1, 2), _t(*y).reshape(1, 2), _m(*H), lam, step)[0, i])
+        answer = float(priors.ista_step(scalars(*xk).reshape(1, 2), scalars(*y).reshape(1, 2), _m(*H), lam, step)[0, i])
         r = [H[0][0] * xk[0] + H[0][1] * xk[1] - y[0], H[1][0] * xk[0] + H[1][1] * xk[1] - y[1]]  # H x - y
         g = [H[0][0] * r[0] + H[1][0] * r[1], H[0][1] * r[0] + H[1][1] * r[1]]  # H^T (H x - y)
         v = [xk[j] - step * g[j] for j in range(2)]
@@ -213,7 +185,7 @@ def ista_step_value(rng):
                    "$\\ell_1$ term)."),
                   (_soft(xk[i] + step * g[i], lam * step), "the gradient step goes downhill: $x_k - t\\,H^\\top(Hx_k "
                    "- y)$.")]
-        if abs(answer) > 0.05 and _separated(answer, [m for m, _ in misses]):
+        if abs(answer) > 0.05 and separated(answer, [m for m, _ in misses]):
             break
     return Draft(
         prompt="ISTA minimizes $\\frac{1}{2}\\|y - Hx\\|^2 + \\lambda\\|x\\|_1$ by alternating a gradient step on the "
@@ -221,7 +193,7 @@ def ista_step_value(rng):
                f"$H = {_pmatrix(H)}$, $y = {_col(y)}$, $\\lambda = {lam}$, $t = {step}$ and the current iterate "
                f"$x_k = {_col(xk)}$, compute coordinate {i + 1} of the next iterate $x_{{k+1}}$.",
         parts=[Part(ask=f"coordinate {i + 1} of $x_{{k+1}}$ =",
-                    answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)), worked=repr(worked))],
+                    answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)), worked=repr(worked))],
         solution="ISTA (Daubechies, Defrise and De Mol 2004, arXiv:math/0307152; Beck and Teboulle 2009): "
                  "$x_{k+1} = \\mathcal S_{\\lambda t}\\left(x_k - t H^\\top(Hx_k - y)\\right)$ with the soft threshold "
                  "$\\mathcal S_\\tau(v) = \\mathrm{sign}(v)\\max(|v| - \\tau, 0)$, the proximal operator of "
@@ -235,8 +207,8 @@ def ista_step_value(rng):
 @question("priors", kind="numeric", difficulty=2, title="The log-density of an affine coupling flow")
 def coupling_flow_log_density(rng):
     while True:
-        alpha, beta = _nice(rng, -1, 1, 1), _nice(rng, -1.5, 1.5, 1)
-        x1, x2 = _nice(rng, -1.5, 1.5, 1), _nice(rng, -2, 2, 1)
+        alpha, beta = nice(rng, -1, 1, 1), nice(rng, -1.5, 1.5, 1)
+        x1, x2 = nice(rng, -1.5, 1.5, 1), nice(rng, -2, 2, 1)
 
         def inverse(x, alpha=alpha, beta=beta):
             return torch.stack([x[:, 0], (x[:, 1] - beta * x[:, 0]) * torch.exp(-alpha * x[:, 0])], dim=1)
@@ -244,7 +216,7 @@ def coupling_flow_log_density(rng):
         def base(z):
             return -0.5 * (z**2).sum(1) - LOG_2PI
 
-        answer = float(priors.flow_log_prob(_t(x1, x2).reshape(1, 2), inverse, base)[0])
+        answer = float(priors.flow_log_prob(scalars(x1, x2).reshape(1, 2), inverse, base)[0])
         z1, z2 = x1, (x2 - beta * x1) * math.exp(-alpha * x1)
         log_pz = -LOG_2PI - 0.5 * (z1**2 + z2**2)
         misses = [(log_pz, "the log-determinant of the Jacobian is missing."),
@@ -252,14 +224,14 @@ def coupling_flow_log_density(rng):
                    "$z_2$ by $e^{\\alpha z_1}$, so the density of $x$ is divided by it."),
                   (-LOG_2PI - 0.5 * (x1**2 + x2**2) - alpha * x1, "the base density is evaluated at $x$; it must be "
                    "evaluated at $z = f^{-1}(x)$.")]
-        if abs(alpha * x1) > 0.1 and abs(answer) > 0.05 and _separated(answer, [v for v, _ in misses]):
+        if abs(alpha * x1) > 0.1 and abs(answer) > 0.05 and separated(answer, [v for v, _ in misses]):
             break
     worked = log_pz - alpha * x1
     return Draft(
         prompt="A normalizing flow on $\\mathbb R^2$ has base $z \\sim \\mathcal N(0, I_2)$ and one affine coupling "
                f"layer (as in Real NVP): $x_1 = z_1$, $x_2 = z_2\\, e^{{\\alpha z_1}} + \\beta z_1$ with $\\alpha = "
                f"{alpha}$, $\\beta = {beta}$. Compute $\\log p_x(x)$ at $x = ({x1}, {x2})$.",
-        parts=[Part(ask="$\\log p_x(x)$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask="$\\log p_x(x)$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="Change of variables (Dinh, Sohl-Dickstein and Bengio 2017, arXiv:1605.08803): $\\log p_x(x) = "
                  "\\log p_z(f^{-1}(x)) + \\log|\\det \\partial f^{-1}/\\partial x|$. The inverse is explicit, "
@@ -276,10 +248,10 @@ def laplace_vs_gaussian(rng):
         sigma, b = nice(rng, 0.3, 1, 1), nice(rng, 0.3, 1.5, 1)
         tau = sigma**2 / b
         y = rng.choice([-1, 1]) * nice(rng, 1.3 * tau + 0.1, 3 * tau + 1, 2)
-        x_map = float(priors.laplace_map(_t(y), sigma, b)[0])
+        x_map = float(priors.laplace_map(scalars(y), sigma, b)[0])
         thr = abs(y - x_map)  # the threshold course_core applied (|y| is above it)
-        mean, _ = priors.gaussian_posterior(_t(y).reshape(1, 1), torch.eye(1, dtype=F64), sigma, _t(0.0),
-                                            _t(2 * b * b).reshape(1, 1))
+        mean, _ = priors.gaussian_posterior(scalars(y).reshape(1, 1), torch.eye(1, dtype=F64), sigma, scalars(0.0),
+                                            scalars(2 * b * b).reshape(1, 1))
         x_gauss = float(mean[0, 0])
         m_thr = [(sigma / b, "$\\sigma$ is the standard deviation: the threshold is $\\sigma^2/b$."),
                  (sigma**2 / (2 * b), "the Gaussian log-likelihood is $-(y - x)^2/(2\\sigma^2)$, with the "
@@ -296,13 +268,13 @@ def laplace_vs_gaussian(rng):
                     "threshold."),
                    (y * 2 * b * b / (2 * b * b + sigma), "$\\sigma$ is the standard deviation: the gain is "
                     "$2b^2/(2b^2 + \\sigma^2)$.")]
-        if (_separated(thr, [v for v, _ in m_thr]) and _separated(x_map, [v for v, _ in m_map])
-                and _separated(x_gauss, [v for v, _ in m_gauss]) and abs(x_map) > 0.05):
+        if (separated(thr, [v for v, _ in m_thr]) and separated(x_map, [v for v, _ in m_map])
+                and separated(x_gauss, [v for v, _ in m_gauss]) and abs(x_map) > 0.05):
             break
     w_map = _soft(y, tau)
     gain = 2 * b * b / (2 * b * b + sigma**2)
-    mmse = float(priors.laplace_mmse(_t(y), sigma, b)[0])
-    mmse_small = float(priors.laplace_mmse(_t(math.copysign(tau / 2, y)), sigma, b)[0])  # where the MAP is 0
+    mmse = float(priors.laplace_mmse(scalars(y), sigma, b)[0])
+    mmse_small = float(priors.laplace_mmse(scalars(math.copysign(tau / 2, y)), sigma, b)[0])  # where the MAP is 0
     return Draft(
         prompt=f"A coefficient $x$ (e.g. a wavelet coefficient) is measured as $y = x + \\sigma n$, $n \\sim \\mathcal "
                f"N(0, 1)$, $\\sigma = {sigma}$, and we observe $y = {y}$. Compare two priors: the sparsity-promoting "
@@ -310,16 +282,16 @@ def laplace_vs_gaussian(rng):
                "same variance.",
         parts=[
             Part(ask="the MAP estimate under the Laplace prior is a soft threshold of $y$; its threshold $\\tau$ =",
-                 answer=Numeric(thr, rtol=1e-3, near_misses=_misses(m_thr)), worked=repr(tau),
+                 answer=Numeric(thr, rtol=1e-3, near_misses=near_misses(m_thr)), worked=repr(tau),
                  after="$-\\log p(x \\mid y) = \\frac{(y - x)^2}{2\\sigma^2} + \\frac{|x|}{b} + \\mathrm{const}$; "
                        "multiplying by $\\sigma^2$ gives $\\frac{1}{2}(y - x)^2 + \\tau|x|$ with $\\tau = \\sigma^2/b$, "
                        "whose minimizer is the soft threshold $\\mathcal S_\\tau(y)$. Apply it to the observed $y$."),
             Part(ask="$\\hat x_{\\mathrm{MAP}}$ under the Laplace prior =",
-                 answer=Numeric(x_map, rtol=1e-3, near_misses=_misses(m_map)), worked=repr(w_map),
+                 answer=Numeric(x_map, rtol=1e-3, near_misses=near_misses(m_map)), worked=repr(w_map),
                  after="Above the threshold, the estimate is $y$ moved towards 0 by $\\tau$; below it, exactly 0 (a "
                        "sparse estimate). Now the Gaussian prior: the Laplace density has variance $2b^2$."),
             Part(ask="$\\hat x$ (MAP = MMSE) under the Gaussian prior $\\mathcal N(0, 2b^2)$ =",
-                 answer=Numeric(x_gauss, rtol=1e-3, near_misses=_misses(m_gauss)), worked=repr(gain * y),
+                 answer=Numeric(x_gauss, rtol=1e-3, near_misses=near_misses(m_gauss)), worked=repr(gain * y),
                  after="The Gaussian prior shrinks every $y$ by the same factor (a linear estimator, never exactly 0); "
                        "the Laplace prior leaves large coefficients nearly intact and kills small ones."),
         ],
@@ -327,7 +299,7 @@ def laplace_vs_gaussian(rng):
                  f"**2.** $|y| = {abs(y)} > \\tau$, so $\\hat x_{{\\mathrm{{MAP}}}} = \\mathrm{{sign}}(y)(|y| - \\tau) = "
                  f"{f(w_map, 6)}$.\n\n"
                  f"**3.** Variance $2b^2 = {f(2 * b * b, 6)}$; the posterior mean is $\\frac{{2b^2}}{{2b^2 + \\sigma^2}}y "
-                 f"= {f(gain, 6)} \\cdot {_p(y)} = {f(gain * y, 6)}$.\n\n"
+                 f"= {f(gain, 6)} \\cdot {factor(y)} = {f(gain * y, 6)}$.\n\n"
                  f"For comparison, the MMSE estimate under the Laplace prior itself (the posterior mean) is "
                  f"${f(mmse, 6)}$ here (against the MAP's ${f(w_map, 6)}$). The difference shows below the threshold: "
                  f"at $y = {f(math.copysign(tau / 2, y), 6)}$ the MAP is exactly 0 while the MMSE estimate is "
@@ -339,10 +311,10 @@ def laplace_vs_gaussian(rng):
 def wiener_filter_derivation(rng):
     while True:
         lam, h = nice(rng, 0.2, 4, 2), nice(rng, 0.2, 1.5, 2)
-        sigma, y = nice(rng, 0.2, 1, 1), _nice(rng, -3, 3, 2)
-        gain = float(priors.wiener_gain(_t(lam), sigma**2, _t(h))[0])
-        mean, var = priors.gaussian_posterior(_t(y).reshape(1, 1), _t(h).reshape(1, 1), sigma, _t(0.0),
-                                              _t(lam).reshape(1, 1))
+        sigma, y = nice(rng, 0.2, 1, 1), nice(rng, -3, 3, 2)
+        gain = float(priors.wiener_gain(scalars(lam), sigma**2, scalars(h))[0])
+        mean, var = priors.gaussian_posterior(scalars(y).reshape(1, 1), scalars(h).reshape(1, 1), sigma, scalars(0.0),
+                                              scalars(lam).reshape(1, 1))
         x_hat, post_var = float(mean[0, 0]), float(var[0, 0])
         m_gain = [(1 / h, "that is the inverse filter $1/h$, which amplifies the noise where $|h|$ is small."),
                   (lam / (lam + sigma**2), "that ignores the blur: with $y = hx + n$ the gain is "
@@ -356,8 +328,8 @@ def wiener_filter_derivation(rng):
                  (sigma**2 / (h * h), "that is the error variance of the inverse filter, $\\sigma^2/h^2$."),
                  (lam * sigma**2 / (lam + sigma**2), "that ignores the blur: $\\lambda\\sigma^2/(h^2\\lambda + "
                   "\\sigma^2)$.")]
-        if (abs(x_hat) > 0.05 and abs(h - 1) > 0.1 and _separated(gain, [v for v, _ in m_gain])
-                and _separated(x_hat, [v for v, _ in m_est]) and _separated(post_var, [v for v, _ in m_var])):
+        if (abs(x_hat) > 0.05 and abs(h - 1) > 0.1 and separated(gain, [v for v, _ in m_gain])
+                and separated(x_hat, [v for v, _ in m_est]) and separated(post_var, [v for v, _ in m_var])):
             break
     w_gain = h * lam / (h * h * lam + sigma**2)
     w_var = lam * sigma**2 / (h * h * lam + sigma**2)
@@ -369,14 +341,14 @@ def wiener_filter_derivation(rng):
                f"observed coefficient is $y = {y}$.",
         parts=[
             Part(ask="the Wiener gain $g$ (with $\\hat x = g\\,y$) =",
-                 answer=Numeric(gain, rtol=1e-3, near_misses=_misses(m_gain)), worked=repr(w_gain),
+                 answer=Numeric(gain, rtol=1e-3, near_misses=near_misses(m_gain)), worked=repr(w_gain),
                  after="$(x, y)$ is jointly Gaussian with $\\mathrm{Cov}(x, y) = h\\lambda$ and $\\mathrm{Var}(y) = "
                        "h^2\\lambda + \\sigma^2$; the MMSE gain is their ratio. Apply it to $y$."),
             Part(ask="$\\hat x = \\mathbb E[x \\mid y]$ =",
-                 answer=Numeric(x_hat, rtol=1e-3, near_misses=_misses(m_est)), worked=repr(w_gain * y),
+                 answer=Numeric(x_hat, rtol=1e-3, near_misses=near_misses(m_est)), worked=repr(w_gain * y),
                  after="The error that remains is the posterior variance, $\\lambda$ minus the part explained by $y$."),
             Part(ask="the posterior variance $\\mathrm{Var}[x \\mid y]$ =",
-                 answer=Numeric(post_var, rtol=1e-3, near_misses=_misses(m_var)), worked=repr(w_var),
+                 answer=Numeric(post_var, rtol=1e-3, near_misses=near_misses(m_var)), worked=repr(w_var),
                  after="Where $h^2\\lambda \\gg \\sigma^2$ the filter inverts the blur; where the noise dominates it "
                        "shrinks to 0 instead of amplifying it, as the inverse filter would."),
         ],
@@ -385,7 +357,7 @@ def wiener_filter_derivation(rng):
                  "\\frac{h^2\\lambda^2}{h^2\\lambda + \\sigma^2} = \\frac{\\lambda\\sigma^2}{h^2\\lambda + \\sigma^2}$ "
                  "(Wiener 1949).\n\n"
                  f"**1.** $g = \\frac{{{h} \\cdot {lam}}}{{{h}^2 \\cdot {lam} + {sigma}^2}} = {f(w_gain, 6)}$.\n\n"
-                 f"**2.** $\\hat x = {f(w_gain, 6)} \\cdot {_p(y)} = {f(w_gain * y, 6)}$.\n\n"
+                 f"**2.** $\\hat x = {f(w_gain, 6)} \\cdot {factor(y)} = {f(w_gain * y, 6)}$.\n\n"
                  f"**3.** $\\mathrm{{Var}}[x \\mid y] = \\frac{{{lam} \\cdot {sigma}^2}}{{{h}^2 \\cdot {lam} + "
                  f"{sigma}^2}} = {f(w_var, 6)}$.")
 
@@ -396,8 +368,8 @@ def _shrinkage_forms():
     y_big, sig_small, b = Var("y", "y", 2.5, 4), Var("sigma", "\\sigma", 0.3, 1), Var("b", "b", 0.5, 2)
 
     def posterior(y_, s_, sigma_, mu_=0.0):
-        m, v = priors.gaussian_posterior(_t(y_).reshape(1, 1), torch.eye(1, dtype=F64), sigma_, _t(mu_),
-                                         _t(s_**2).reshape(1, 1))
+        m, v = priors.gaussian_posterior(scalars(y_).reshape(1, 1), torch.eye(1, dtype=F64), sigma_, scalars(mu_),
+                                         scalars(s_**2).reshape(1, 1))
         return float(m[0, 0]), float(v[0, 0])
 
     return [
@@ -426,7 +398,7 @@ def _shrinkage_forms():
           ("y/(h^2 + lam)", "the right-hand side is $h y$ ($H^\\top y$), not $y$.")],
          "setting the derivative $-2h(y - hx) + 2\\lambda x$ to zero gives $\\hat x = \\frac{h y}{h^2 + \\lambda}$",
          lambda e: agrees(e(y=0.7, h=1.3, lam=0.4),
-                          float(priors.tikhonov(_t(0.7).reshape(1, 1), _t(1.3).reshape(1, 1), 0.4)[0, 0]))),
+                          float(priors.tikhonov(scalars(0.7).reshape(1, 1), scalars(1.3).reshape(1, 1), 0.4)[0, 0]))),
         ("the MAP estimate under the Laplace prior $p(x) \\propto e^{-|x|/b}$ for $y = x + \\sigma n$, $n \\sim "
          "\\mathcal N(0, 1)$, when $y > \\sigma^2/b$", "y - sigma^2/b", "y - sigma*sigma/b", (y_big, sig_small, b),
          [("y - sigma/b", "$\\sigma$ is the standard deviation: the threshold is $\\sigma^2/b$."),
@@ -435,7 +407,7 @@ def _shrinkage_forms():
           ("y - b sigma^2", "$b$ is the prior's scale: the penalty is $|x|/b$.")],
          "minimizing $\\frac{(y - x)^2}{2\\sigma^2} + \\frac{|x|}{b}$ gives the soft threshold "
          "$\\mathcal S_{\\sigma^2/b}(y)$, which for $y > \\sigma^2/b$ is $y - \\frac{\\sigma^2}{b}$",
-         lambda e: agrees(e(y=3.0, sigma=0.8, b=1.1), float(priors.laplace_map(_t(3.0), 0.8, 1.1)[0]))),
+         lambda e: agrees(e(y=3.0, sigma=0.8, b=1.1), float(priors.laplace_map(scalars(3.0), 0.8, 1.1)[0]))),
         ("the MAP estimate for the prior $x \\sim \\mathcal N(\\mu, s^2)$ and $y = x + \\sigma n$, $n \\sim \\mathcal "
          "N(0, 1)$", "(s^2 y + sigma^2 mu)/(s^2 + sigma^2)", "mu + s**2*(y - mu)/(s**2 + sigma**2)", (y, mu, s, sigma),
          [("(sigma^2 y + s^2 mu)/(s^2 + sigma^2)", "the weights are swapped: $y$ is weighted by the prior variance "
@@ -451,7 +423,7 @@ def _shrinkage_forms():
 @question("priors", kind="symbolic", difficulty=2, title="Shrinkage estimators in closed form")
 def shrinkage_formulas(rng):
     ask, expr, worked, variables, misses, why, check = rng.choice(_shrinkage_forms())
-    answer = Symbolic(expr, variables, _misses(misses))
+    answer = Symbolic(expr, variables, near_misses(misses))
     check(answer.at)
     return Draft(
         prompt=f"Give {ask}. Variables: {answer.names()}.",
@@ -582,7 +554,7 @@ def priors_true_false(rng):
         while abs(abs(y) - tau) < 0.1 * tau:
             y = rng.choice([-1, 1]) * nice(rng, 0.2 * tau, 2 * tau, 2)
         which = rng.choice(["MAP", "MMSE"])
-        value = float((priors.laplace_map if which == "MAP" else priors.laplace_mmse)(_t(y), sigma, b)[0])
+        value = float((priors.laplace_map if which == "MAP" else priors.laplace_mmse)(scalars(y), sigma, b)[0])
         is_true = value == 0.0
         statement = (f"For $y = x + \\sigma n$ with $\\sigma = {sigma}$ and the Laplace prior $p(x) = \\frac{{1}}{{2 b}}"
                      f" e^{{-|x|/b}}$, $b = {b}$, the {which} estimate of $x$ from $y = {y}$ is exactly 0.")

@@ -13,8 +13,8 @@ from course_core import inverse, red_pnp
 from course_core.gmm import GaussianMixture, gmm_score
 from course_core.score import dsm_loss, langevin_stationary_variance, langevin_step, tweedie_denoiser
 
-from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, nice, question, shuffled_choice, true_false
+from ..answers import Numeric, Symbolic, Var, format_number as f
+from ..question import Draft, Part, agrees, distinct, near_misses, nice, question, shuffled_choice, true_false
 
 F64 = torch.float64
 
@@ -27,15 +27,6 @@ def _pt(*values) -> torch.Tensor:
 def _gaussian(mean: float, var: float) -> GaussianMixture:
     """The 1-D law N(mean, var) as a one-component mixture."""
     return GaussianMixture(torch.ones(1, dtype=F64), _pt(mean), torch.tensor([[[var]]], dtype=F64))
-
-
-def _distinct(values, margin: float = 0.02) -> bool:
-    """Whether every pair of `values` is apart by `margin` (relative): near misses that a checker tells apart."""
-    return all(apart(a, values[i + 1:], margin) for i, a in enumerate(values))
-
-
-def _misses(pairs) -> tuple[NearMiss, ...]:
-    return tuple(NearMiss(v, m) for v, m in pairs)
 
 
 def _p(text, value=None) -> str:
@@ -60,7 +51,7 @@ def tweedie_gaussian(rng):
                   (y + sigma * score, r"the score is multiplied by the noise *variance* $\sigma^2$, not by $\sigma$."),
                   (y - score * sigma**2, r"the sign is wrong: the correction $\sigma^2\nabla\log p_\sigma(y)$ is "
                    r"added and points toward the prior mean.")]
-        if abs(y - m) > 0.3 and abs(worked) > 0.05 and _distinct([worked] + [v_ for v_, _ in misses]):
+        if abs(y - m) > 0.3 and abs(worked) > 0.05 and distinct([worked] + [v_ for v_, _ in misses]):
             break
     gm = _gaussian(m, s2)
     answer = float(tweedie_denoiser(_pt(y), gm.noised_ve(sigma).score(_pt(y)), sigma)[0, 0])
@@ -68,7 +59,7 @@ def tweedie_gaussian(rng):
         prompt=rf"A pixel has the prior $x \sim \mathcal N(m, s^2)$ with mean $m = {m}$ and variance $s^2 = {s2}$. We "
                rf"observe $y = x + \sigma z$ with $z \sim \mathcal N(0, 1)$, $\sigma = {sigma}$ and $y = {y}$. Use "
                r"Tweedie's formula to compute the MMSE estimate $\mathbb E[x \mid y]$.",
-        parts=[Part(ask=r"$\mathbb E[x \mid y]$ =", answer=Numeric(answer, near_misses=_misses(misses)),
+        parts=[Part(ask=r"$\mathbb E[x \mid y]$ =", answer=Numeric(answer, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution=rf"The noisy law is $p_\sigma = \mathcal N({m}, s^2 + \sigma^2) = \mathcal N({m}, {f(v, 6)})$, so its "
                  rf"score at $y$ is $\nabla\log p_\sigma(y) = -\frac{{y - m}}{{s^2 + \sigma^2}} = {f(score, 6)}$. "
@@ -95,8 +86,8 @@ def tweedie_mixture(rng):
         post_means = r1 * mu1 + (1 - r1) * mu2
         post_no_var = y + score
         if (0.08 < r1 < 0.92 and abs(score) > 0.05 and abs(post) > 0.05
-                and _distinct([r1, r1_prior_var, r1_unweighted]) and _distinct([score, score_s2, score_prior_w])
-                and _distinct([post, post_means, post_no_var])):
+                and distinct([r1, r1_prior_var, r1_unweighted]) and distinct([score, score_s2, score_prior_w])
+                and distinct([post, post_means, post_no_var])):
             break
     gm = GaussianMixture(torch.tensor([pi, 1 - pi], dtype=F64), torch.tensor([[mu1], [mu2]], dtype=F64),
                          torch.tensor([[[s2]], [[s2]]], dtype=F64))
@@ -112,19 +103,19 @@ def tweedie_mixture(rng):
                r"denoiser $\mathbb E[x \mid y]$ through the score of the noisy law $p_\sigma$, step by step.",
         parts=[
             Part(ask=r"the responsibility $r_1(y) = P(\text{component } 1 \mid y)$ =",
-                 answer=Numeric(r_ref, near_misses=_misses([
+                 answer=Numeric(r_ref, near_misses=near_misses([
                      (r1_prior_var, r"that uses the prior's component variance $s^2$; given component $k$, the "
                       r"observation is $y \sim \mathcal N(\mu_k, s^2 + \sigma^2)$."),
                      (r1_unweighted, r"the mixture weights $\pi_k$ multiply the likelihoods.")])),
                  worked=repr(r1),
                  after=r"Next: $p_\sigma$ is the mixture of $\mathcal N(\mu_k, s^2 + \sigma^2)$ with the same weights; its "
                        r"score is the responsibility-weighted sum of the component scores."),
-            Part(ask=r"$\nabla_y \log p_\sigma(y)$ =", answer=Numeric(score_ref, near_misses=_misses([
+            Part(ask=r"$\nabla_y \log p_\sigma(y)$ =", answer=Numeric(score_ref, near_misses=near_misses([
                 (score_s2, r"the noisy components have variance $s^2 + \sigma^2$, not $s^2$."),
                 (score_prior_w, r"the component scores are weighted by the responsibilities $r_k(y)$, not by the "
                  r"prior weights $\pi_k$.")])), worked=repr(score),
                  after=r"Last: Tweedie's formula, $\mathbb E[x \mid y] = y + \sigma^2 \nabla\log p_\sigma(y)$."),
-            Part(ask=r"$\mathbb E[x \mid y]$ =", answer=Numeric(post_ref, near_misses=_misses([
+            Part(ask=r"$\mathbb E[x \mid y]$ =", answer=Numeric(post_ref, near_misses=near_misses([
                 (post_means, r"that averages the component means; given component $k$, the posterior mean is "
                  r"$\frac{s^2 y + \sigma^2 \mu_k}{s^2 + \sigma^2}$, not $\mu_k$."),
                 (post_no_var, r"Tweedie multiplies the score by the noise variance $\sigma^2$.")])), worked=repr(post),
@@ -165,7 +156,7 @@ def langevin_step_value(rng):
         if convention == "eps":
             misses.append((x + size * score + math.sqrt(2 * size) * z, r"Song and Ermon's step $\epsilon$ multiplies "
                            r"the score by $\epsilon/2$ and the noise by $\sqrt{\epsilon}$."))
-        if abs(x - m) > 0.3 and abs(z) > 0.3 and abs(worked) > 0.05 and _distinct([worked] + [v for v, _ in misses]):
+        if abs(x - m) > 0.3 and abs(z) > 0.3 and abs(worked) > 0.05 and distinct([worked] + [v for v, _ in misses]):
             break
     answer = float(langevin_step(_pt(x), gmm_score(_pt(x), torch.ones(1, dtype=F64), _pt(m),
                                                    torch.tensor([[[s2]]], dtype=F64)), h, _pt(z))[0, 0])
@@ -175,7 +166,7 @@ def langevin_step_value(rng):
     return Draft(
         prompt=rf"Unadjusted Langevin dynamics targets $p = \mathcal N({m}, {s2})$ (mean, variance) with {step}. From "
                rf"$x_k = {x}$, with the standard normal draw $z = {z}$, what is $x_{{k+1}}$?",
-        parts=[Part(ask=r"$x_{k+1}$ =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(worked))],
+        parts=[Part(ask=r"$x_{k+1}$ =", answer=Numeric(answer, near_misses=near_misses(misses)), worked=repr(worked))],
         solution=rf"The score of $\mathcal N(m, s^2)$ is $-(x - m)/s^2$, here $-({x} - {_p(m)})/{s2} = {f(score, 6)}$. "
                  rf"With drift coefficient $h = {f(h, 6)}$ the Langevin step is $x_{{k+1}} = x_k + h\nabla\log p(x_k) + "
                  rf"{noise}\,z$, the noise variance being twice the drift coefficient (Song and Ermon 2019, §2.2): "
@@ -206,8 +197,8 @@ def langevin_bias(rng):
         delta = round(delta, 3)
         a = 1 - delta / s2
         v = 2 * delta / (1 - a**2)
-        if 0.05 <= delta / s2 <= 0.8 and _distinct([a, 1 + delta / s2, 1 - delta / (2 * s2)]) and \
-                _distinct([v, s2, 2 * delta / (1 - a), s2 / (1 - delta / s2)]):
+        if 0.05 <= delta / s2 <= 0.8 and distinct([a, 1 + delta / s2, 1 - delta / (2 * s2)]) and \
+                distinct([v, s2, 2 * delta / (1 - a), s2 / (1 - delta / s2)]):
             break
     one, zero = _pt(m + 1), _pt(0.0)
     a_ref = float(langevin_step(one, -(one - m) / s2, delta, zero)[0, 0]) - m  # the step applied to x - m = 1
@@ -220,13 +211,13 @@ def langevin_bias(rng):
         parts=[
             Part(ask=r"the factor $a$ in $x_{k+1} - m = a\,(x_k - m) + \sqrt{2\delta}\,z_k$ (with $m$ the target's "
                      r"mean): $a$ =",
-                 answer=Numeric(a_ref, near_misses=_misses([
+                 answer=Numeric(a_ref, near_misses=near_misses([
                      (1 + delta / s2, r"the score $-(x - m)/s^2$ pulls toward the mean: $a = 1 - \delta/s^2$."),
                      (1 - delta / (2 * s2), r"the drift is $\delta\nabla\log p$, not $\frac{\delta}{2}\nabla\log p$.")])),
                  worked=repr(a),
                  after=r"Next: the stationary variance $v$ is a fixed point of the variance recursion "
                        r"$v = a^2 v + 2\delta$ (the noise is independent of $x_k$)."),
-            Part(ask=r"the stationary variance $v$ =", answer=Numeric(v_ref, near_misses=_misses([
+            Part(ask=r"the stationary variance $v$ =", answer=Numeric(v_ref, near_misses=near_misses([
                 (s2, r"that is the target's variance $s^2$: with a finite step and no Metropolis correction the chain "
                  r"is biased."),
                 (2 * delta / (1 - a), r"the variance recursion has $a^2$: $v = 2\delta / (1 - a^2)$."),
@@ -265,7 +256,7 @@ def dsm_loss_value(rng):
                    r"$\nabla_{\tilde x}\log q_\sigma(\tilde x \mid x) = -(\tilde x - x)/\sigma^2 = -z/\sigma$: it points "
                    r"back toward $x$."),
                   (worked / 2, r"the squared norm is summed over the two coordinates, not averaged.")]
-        if worked > 0.02 and _distinct([worked] + [v for v, _ in misses]):
+        if worked > 0.02 and distinct([worked] + [v for v, _ in misses]):
             break
     model = lambda x, sg: -x / var  # noqa: E731 - the score of N(0, var I), whatever the noise level
     answer = float(dsm_loss(model, _pt(*x0), torch.tensor([sigma], dtype=F64), _pt(*z)))
@@ -275,7 +266,7 @@ def dsm_loss_value(rng):
                r"loss of one sample is $\frac{1}{2}\lambda(\sigma)\left\| s_\theta(\tilde x, \sigma) - \nabla_{\tilde x}"
                r"\log q_\sigma(\tilde x \mid x)\right\|^2$ with $\tilde x = x + \sigma z$. Compute it for the 2-D point "
                rf"$x = ({x0[0]}, {x0[1]})$, $\sigma = {sigma}$ and the draw $z = ({z[0]}, {z[1]})$.",
-        parts=[Part(ask="loss =", answer=Numeric(answer, near_misses=_misses(misses)), worked=repr(worked))],
+        parts=[Part(ask="loss =", answer=Numeric(answer, near_misses=near_misses(misses)), worked=repr(worked))],
         solution=rf"$\tilde x = x + \sigma z = ({f(x_t[0], 6)}, {f(x_t[1], 6)})$ and the model gives "
                  rf"$s_\theta = ({f(s[0], 6)}, {f(s[1], 6)})$. The target is $-(\tilde x - x)/\sigma^2 = -z/\sigma$, so "
                  r"$\frac{1}{2}\sigma^2\|s_\theta + z/\sigma\|^2 = \frac{1}{2}\|\sigma s_\theta + z\|^2$ (Song and Ermon "
@@ -346,7 +337,7 @@ _FORMS = {
 def score_identities(rng):
     key = rng.choice(sorted(_FORMS))
     asked, expr, worked, names, misses, why = _FORMS[key]
-    answer = Symbolic(expr, tuple(_V[n] for n in names), _misses(misses))
+    answer = Symbolic(expr, tuple(_V[n] for n in names), near_misses(misses))
     y, m, s2, sigma = 0.7, -0.3, 0.8, 0.5
     if key == "noisy_score":
         agrees(answer.at(y=y, m=m, s2=s2, sigma=sigma), float(_gaussian(m, s2).noised_ve(sigma).score(_pt(y))[0, 0]))
@@ -393,7 +384,7 @@ def red_step_value(rng):
                    r"$(x - y)/\sigma_y^2$."),
                   (xk[i] - mu * (data * sigma_y**2 + lam * reg), r"the data term is divided by $\sigma_y^2$.")]
         if abs(reg) > 0.05 and abs(data) > 0.2 and abs(worked) > 0.05 and \
-                _distinct([worked] + [v for v, _ in misses], 0.03):
+                distinct([worked] + [v for v, _ in misses], 0.03):
             break
     denoised = _pt(*D)
     out = red_pnp.red_step(_pt(*xk), denoised, _pt(*y), inverse.Denoising((2,)), sigma_y, lam, mu)
@@ -404,7 +395,7 @@ def red_step_value(rng):
                rf"filter $D(x) = ({f(1 - w, 6)}\,x_1 + {w}\,x_2,\ {w}\,x_1 + {f(1 - w, 6)}\,x_2)$. "
                rf"With $\sigma_y = {sigma_y}$, $\lambda = {lam}$, $y = ({y[0]}, {y[1]})$ and $x_k = ({xk[0]}, {xk[1]})$, "
                rf"take one steepest-descent step of size $\mu = {mu}$. What is pixel {pixel} of $x_{{k+1}}$?",
-        parts=[Part(ask=rf"pixel {pixel} of $x_{{k+1}}$ =", answer=Numeric(answer, near_misses=_misses(misses)),
+        parts=[Part(ask=rf"pixel {pixel} of $x_{{k+1}}$ =", answer=Numeric(answer, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution=r"The filter is linear, $D(x) = Wx$, hence homogeneous, and its matrix $W$ (the Jacobian) is "
                  r"symmetric, so RED's gradient is exactly the residual, "
@@ -434,8 +425,8 @@ def pnp_hqs(rng):
                     (sd**2 / (s2 + sd**2) * x, r"the gain is $s^2/(s^2 + \sigma_d^2)$: little noise keeps the input."),
                     (s2 / (s2 + sigma_y**2) * x, r"the denoiser runs at the splitting's noise level $\sigma_d$, not at "
                      r"the measurement's $\sigma_y$.")]
-        if abs(y - z) > 0.3 and abs(x) > 0.1 and _distinct([x] + [v for v, _ in x_misses]) and \
-                _distinct([sd] + [v for v, _ in sd_misses]) and _distinct([z_next] + [v for v, _ in z_misses]):
+        if abs(y - z) > 0.3 and abs(x) > 0.1 and distinct([x] + [v for v, _ in x_misses]) and \
+                distinct([sd] + [v for v, _ in sd_misses]) and distinct([z_next] + [v for v, _ in z_misses]):
             break
     seen = []
 
@@ -452,12 +443,12 @@ def pnp_hqs(rng):
                rf"level $\sigma_d$ is the Wiener gain $x \mapsto \frac{{s^2}}{{s^2 + \sigma_d^2}}x$. Data: $y = {y}$, "
                rf"$\sigma_y = {sigma_y}$, $s^2 = {s2}$, $\lambda = {lam}$, $\mu = {mu}$, $z_k = {z}$.",
         parts=[
-            Part(ask=r"$x_{k+1}$ =", answer=Numeric(float(x_ref[0, 0]), near_misses=_misses(x_misses)), worked=repr(x),
+            Part(ask=r"$x_{k+1}$ =", answer=Numeric(float(x_ref[0, 0]), near_misses=near_misses(x_misses)), worked=repr(x),
                  after=r"Next: divide the $z$-step by $\mu$: $\mathrm{argmin}_z \frac{\lambda}{\mu}R(z) + \frac{1}{2}(z - "
                        r"x_{k+1})^2$ is MAP denoising of $x_{k+1}$ at noise variance $\sigma_d^2 = \lambda/\mu$."),
-            Part(ask=r"the denoiser's noise level $\sigma_d$ =", answer=Numeric(seen[0], near_misses=_misses(sd_misses)),
+            Part(ask=r"the denoiser's noise level $\sigma_d$ =", answer=Numeric(seen[0], near_misses=near_misses(sd_misses)),
                  worked=repr(sd), after=r"Last: apply the Wiener gain at $\sigma_d$ to $x_{k+1}$."),
-            Part(ask=r"$z_{k+1}$ =", answer=Numeric(float(z_ref[0, 0]), near_misses=_misses(z_misses)),
+            Part(ask=r"$z_{k+1}$ =", answer=Numeric(float(z_ref[0, 0]), near_misses=near_misses(z_misses)),
                  worked=repr(z_next),
                  after=r"PnP plugs any denoiser into this step (Venkatakrishnan et al. 2013 with ADMM; Zhang et al. "
                        r"2017 with HQS), usually with $\mu$ growing so that $\sigma_d$ decreases."),

@@ -11,40 +11,12 @@ import torch
 
 from course_core import ddpm, gmm, priors
 
-from ..answers import NearMiss, Numeric, Symbolic, Var, format_number as f
-from ..question import Draft, Part, agrees, apart, nice, question, shuffled_choice, true_false
+from ..answers import Numeric, Symbolic, Var, format_number as f
+from ..question import (Draft, Part, agrees, factor, near_misses, nice, question, scalars, separated,
+                        shuffled_choice, true_false)
 
 F64 = torch.float64
 LOG_2PI = math.log(2 * math.pi)
-
-
-def _t(*values) -> torch.Tensor:
-    return torch.tensor(values, dtype=F64)
-
-
-def _p(x: float) -> str:
-    """A number as a factor in LaTeX: negative ones in parentheses."""
-    return f"({x})" if x < 0 else f"{x}"
-
-
-def _pf(x: float) -> str:
-    """A computed number (6 significant digits) as a factor in LaTeX: negative ones in parentheses."""
-    return f"({f(x, 6)})" if x < 0 else f(x, 6)
-
-
-def _nice(rng, low: float, high: float, digits: int = 2) -> float:
-    """`nice`, never -0.0 (which would print as "-0.0")."""
-    return nice(rng, low, high, digits) + 0.0
-
-
-def _misses(pairs):
-    return tuple(NearMiss(v, m) for v, m in pairs)
-
-
-def _separated(answer: float, values) -> bool:
-    """The answer and the named near misses are all pairwise apart (so each miss gets its own message)."""
-    values = list(values)
-    return apart(answer, values) and all(apart(a, values[i + 1:]) for i, a in enumerate(values))
 
 
 def _kl(m1: float, s1: float, m2: float, s2: float) -> float:
@@ -64,28 +36,28 @@ def _vec(values) -> str:
 @question("tools", kind="numeric", difficulty=1, title="KL divergence between two 1-D Gaussians")
 def kl_gaussians_1d(rng):
     while True:
-        m1, m2 = _nice(rng, -2, 2, 1), _nice(rng, -2, 2, 1)
+        m1, m2 = nice(rng, -2, 2, 1), nice(rng, -2, 2, 1)
         s1, s2 = nice(rng, 0.3, 2.5, 2), nice(rng, 0.3, 2.5, 2)
-        answer = float(ddpm.normal_kl(_t(m1), 2 * math.log(s1), _t(m2), 2 * math.log(s2))[0])
+        answer = float(ddpm.normal_kl(scalars(m1), 2 * math.log(s1), scalars(m2), 2 * math.log(s2))[0])
         misses = [(_kl(m2, s2, m1, s1), "that is $\\mathrm{KL}(q \\| p)$: the KL divergence is not symmetric; in "
                    "$\\mathrm{KL}(p \\| q)$ the expectation is under $p$ and $q$'s variance is in the denominators."),
                   (_kl(m1, s1, m1, s2), "the mean term $(\\mu_1 - \\mu_2)^2 / (2\\sigma_2^2)$ is missing."),
                   (answer + math.log(s2 / s1), "the log term is $\\log(\\sigma_2/\\sigma_1) = \\frac{1}{2}"
                    "\\log(\\sigma_2^2/\\sigma_1^2)$: the factor $\\frac{1}{2}$ on the log of the variance ratio is "
                    "missing.")]
-        if answer > 0.02 and _separated(answer, [v for v, _ in misses]):
+        if answer > 0.02 and separated(answer, [v for v, _ in misses]):
             break
     worked = _kl(m1, s1, m2, s2)
     return Draft(
         prompt=f"Let $p = \\mathcal N(\\mu_1, \\sigma_1^2)$ and $q = \\mathcal N(\\mu_2, \\sigma_2^2)$ with $\\mu_1 = "
                f"{m1}$, $\\sigma_1 = {s1}$, $\\mu_2 = {m2}$, $\\sigma_2 = {s2}$ ($\\sigma$: standard deviations). "
                "Compute $\\mathrm{KL}(p \\| q)$ in nats.",
-        parts=[Part(ask="$\\mathrm{KL}(p \\| q)$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask="$\\mathrm{KL}(p \\| q)$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="$\\mathrm{KL}(p \\| q) = \\mathbb E_p[\\log p(x) - \\log q(x)]$; with $\\mathbb E_p[(x - \\mu_2)^2] = "
                  "\\sigma_1^2 + (\\mu_1 - \\mu_2)^2$ this gives $\\mathrm{KL}(p \\| q) = \\log\\frac{\\sigma_2}{\\sigma_1}"
                  " + \\frac{\\sigma_1^2 + (\\mu_1 - \\mu_2)^2}{2\\sigma_2^2} - \\frac{1}{2}$. Here: "
-                 f"$\\log\\frac{{{s2}}}{{{s1}}} + \\frac{{{s1}^2 + ({_p(m1)} - {_p(m2)})^2}}{{2 \\cdot {s2}^2}} - "
+                 f"$\\log\\frac{{{s2}}}{{{s1}}} + \\frac{{{s1}^2 + ({factor(m1)} - {factor(m2)})^2}}{{2 \\cdot {s2}^2}} - "
                  f"\\frac{{1}}{{2}} = {f(math.log(s2 / s1), 6)} + {f((s1**2 + (m1 - m2) ** 2) / (2 * s2**2), 6)} - 0.5 "
                  f"= {f(worked, 6)}$ nats.")
 
@@ -95,12 +67,12 @@ def kl_diagonal_gaussians(rng):
     vae = rng.random() < 0.5
     d = 3 if vae else 2
     while True:
-        mu1 = [_nice(rng, -1.5, 1.5, 1) for _ in range(d)]
+        mu1 = [nice(rng, -1.5, 1.5, 1) for _ in range(d)]
         s1 = [nice(rng, 0.3, 2, 2) for _ in range(d)]
-        mu2 = [0.0] * d if vae else [_nice(rng, -1.5, 1.5, 1) for _ in range(d)]
+        mu2 = [0.0] * d if vae else [nice(rng, -1.5, 1.5, 1) for _ in range(d)]
         s2 = [1.0] * d if vae else [nice(rng, 0.3, 2, 2) for _ in range(d)]
-        answer = float(priors.gaussian_kl(_t(*mu1), torch.diag(_t(*s1) ** 2), _t(*mu2), torch.diag(_t(*s2) ** 2)))
-        agrees(answer, float(ddpm.normal_kl(_t(*mu1), 2 * torch.log(_t(*s1)), _t(*mu2), 2 * torch.log(_t(*s2))).sum()))
+        answer = float(priors.gaussian_kl(scalars(*mu1), torch.diag(scalars(*s1) ** 2), scalars(*mu2), torch.diag(scalars(*s2) ** 2)))
+        agrees(answer, float(ddpm.normal_kl(scalars(*mu1), 2 * torch.log(scalars(*s1)), scalars(*mu2), 2 * torch.log(scalars(*s2))).sum()))
         terms = [_kl(a, b, c, e) for a, b, c, e in zip(mu1, s1, mu2, s2)]
         std_for_var = sum(math.log(e / b) + (b + (a - c) ** 2) / (2 * e) - 0.5 for a, b, c, e in zip(mu1, s1, mu2, s2))
         misses = [(sum(_kl(c, e, a, b) for a, b, c, e in zip(mu1, s1, mu2, s2)), "that is the reverse divergence "
@@ -109,7 +81,7 @@ def kl_diagonal_gaussians(rng):
                    "divergences add up."),
                   (std_for_var, "the standard deviations stand where the variances belong: the terms are "
                    "$\\sigma_{1,i}^2 / \\sigma_{2,i}^2$ and $(\\mu_{1,i} - \\mu_{2,i})^2 / \\sigma_{2,i}^2$.")]
-        if answer > 0.05 and _separated(answer, [v for v, _ in misses]):
+        if answer > 0.05 and separated(answer, [v for v, _ in misses]):
             break
     worked = sum(terms)
     q_text = ("the standard normal $q = \\mathcal N(0, I_3)$ (the KL term of a VAE's loss)" if vae else
@@ -119,7 +91,7 @@ def kl_diagonal_gaussians(rng):
         prompt=f"Let $p = \\mathcal N(\\mu_1, \\mathrm{{diag}}(\\sigma_1^2))$ in $\\mathbb R^{d}$ with $\\mu_1 = "
                f"{_vec(mu1)}$ and standard deviations $\\sigma_1 = {_vec(s1)}$, and {q_text}. Compute "
                "$\\mathrm{KL}(p \\| q)$ in nats.",
-        parts=[Part(ask="$\\mathrm{KL}(p \\| q)$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask="$\\mathrm{KL}(p \\| q)$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="Both densities factor over the coordinates, so the KL divergence is the sum of 1-D ones, "
                  "$\\sum_i \\left(\\log\\frac{\\sigma_{2,i}}{\\sigma_{1,i}} + \\frac{\\sigma_{1,i}^2 + (\\mu_{1,i} - "
@@ -132,15 +104,15 @@ def kl_diagonal_gaussians(rng):
 @question("tools", kind="derivation", difficulty=2, title="Conditioning a bivariate Gaussian")
 def gaussian_conditioning(rng):
     while True:
-        m1, m2 = _nice(rng, -2, 2, 1), _nice(rng, -2, 2, 1)
+        m1, m2 = nice(rng, -2, 2, 1), nice(rng, -2, 2, 1)
         a, b = nice(rng, 0.5, 4, 1), nice(rng, 0.5, 4, 1)
-        c = _nice(rng, -0.85, 0.85, 2) * math.sqrt(a * b)
+        c = nice(rng, -0.85, 0.85, 2) * math.sqrt(a * b)
         c = round(c, 1)
-        v = _nice(rng, -3, 3, 1)
+        v = nice(rng, -3, 3, 1)
         if abs(c) < 0.2 or c * c >= 0.8 * a * b:
             continue
-        mean, var = priors.gaussian_condition(_t(m1), _t(m2), _t(a).reshape(1, 1), _t(c).reshape(1, 1),
-                                              _t(b).reshape(1, 1), _t(v).reshape(1, 1))
+        mean, var = priors.gaussian_condition(scalars(m1), scalars(m2), scalars(a).reshape(1, 1), scalars(c).reshape(1, 1),
+                                              scalars(b).reshape(1, 1), scalars(v).reshape(1, 1))
         mean, var = float(mean[0, 0]), float(var[0, 0])
         k = c / b
         m_gain = [(c / a, "that divides by $\\Sigma_{11}$; the gain divides by the variance of the *observed* "
@@ -156,8 +128,8 @@ def gaussian_conditioning(rng):
                  (c * c / b, "that is the part of the variance explained by $x_2$; the conditional variance is "
                   "what remains, $\\Sigma_{11} - \\Sigma_{12}^2/\\Sigma_{22}$."),
                  (a - c * c / a, "the Schur complement divides by $\\Sigma_{22}$, not $\\Sigma_{11}$.")]
-        if (abs(mean) > 0.05 and _separated(k, [x for x, _ in m_gain]) and _separated(mean, [x for x, _ in m_mean])
-                and _separated(var, [x for x, _ in m_var])):
+        if (abs(mean) > 0.05 and separated(k, [x for x, _ in m_gain]) and separated(mean, [x for x, _ in m_mean])
+                and separated(var, [x for x, _ in m_var])):
             break
     w_mean, w_var = m1 + k * (v - m2), a - c * c / b
     return Draft(
@@ -166,14 +138,14 @@ def gaussian_conditioning(rng):
                "Derive the conditional law $p(x_1 \\mid x_2)$ step by step.",
         parts=[
             Part(ask="the gain $k$ in $\\mathbb E[x_1 \\mid x_2] = \\mu_1 + k (x_2 - \\mu_2)$: $k$ =",
-                 answer=Numeric(k, rtol=1e-3, near_misses=_misses(m_gain)), worked=repr(c / b),
+                 answer=Numeric(k, rtol=1e-3, near_misses=near_misses(m_gain)), worked=repr(c / b),
                  after="The gain is $\\Sigma_{12}\\Sigma_{22}^{-1}$, the regression coefficient of $x_1$ on $x_2$. "
                        "Now apply it to the observed deviation $x_2 - \\mu_2$."),
-            Part(ask=f"$\\mathbb E[x_1 \\mid x_2 = {v}]$ =", answer=Numeric(mean, rtol=1e-3, near_misses=_misses(m_mean)),
+            Part(ask=f"$\\mathbb E[x_1 \\mid x_2 = {v}]$ =", answer=Numeric(mean, rtol=1e-3, near_misses=near_misses(m_mean)),
                  worked=repr(w_mean),
                  after="The conditional mean moves linearly with the observation. The conditional variance is the "
                        "Schur complement of $\\Sigma_{22}$, and it does not depend on the observed value."),
-            Part(ask="$\\mathrm{Var}[x_1 \\mid x_2]$ =", answer=Numeric(var, rtol=1e-3, near_misses=_misses(m_var)),
+            Part(ask="$\\mathrm{Var}[x_1 \\mid x_2]$ =", answer=Numeric(var, rtol=1e-3, near_misses=near_misses(m_var)),
                  worked=repr(w_var),
                  after="Conditioning never increases a Gaussian's variance; it equals $\\Sigma_{11}(1 - \\rho^2)$."),
         ],
@@ -181,20 +153,20 @@ def gaussian_conditioning(rng):
                  "\\Sigma_{12}\\Sigma_{22}^{-1}(x_2 - \\mu_2)$ and $\\mathrm{Var}[x_1 \\mid x_2] = \\Sigma_{11} - "
                  "\\Sigma_{12}\\Sigma_{22}^{-1}\\Sigma_{21}$.\n\n"
                  f"**1.** $k = \\Sigma_{{12}} / \\Sigma_{{22}} = {c} / {b} = {f(c / b, 6)}$.\n\n"
-                 f"**2.** $\\mathbb E[x_1 \\mid x_2] = {m1} + {_pf(c / b)} \\cdot ({v} - {_p(m2)}) = {f(w_mean, 6)}$.\n\n"
-                 f"**3.** $\\mathrm{{Var}}[x_1 \\mid x_2] = {a} - {_p(c)}^2 / {b} = {f(w_var, 6)}$ (below the prior "
+                 f"**2.** $\\mathbb E[x_1 \\mid x_2] = {m1} + {factor(c / b, 6)} \\cdot ({v} - {factor(m2)}) = {f(w_mean, 6)}$.\n\n"
+                 f"**3.** $\\mathrm{{Var}}[x_1 \\mid x_2] = {a} - {factor(c)}^2 / {b} = {f(w_var, 6)}$ (below the prior "
                  f"variance {a}).")
 
 
 @question("tools", kind="numeric", difficulty=2, title="The score of a two-component Gaussian mixture")
 def mixture_score(rng):
     while True:
-        mu1, mu2 = _nice(rng, -3, -0.5, 1), nice(rng, 0.5, 3, 1)
+        mu1, mu2 = nice(rng, -3, -0.5, 1), nice(rng, 0.5, 3, 1)
         s1, s2 = nice(rng, 0.5, 1.5, 1), nice(rng, 0.5, 1.5, 1)
         pi1 = nice(rng, 0.2, 0.8, 1)
-        x = _nice(rng, mu1, mu2, 1)
-        answer = float(gmm.gmm_score(_t(x).reshape(1, 1), _t(pi1, 1 - pi1), _t(mu1, mu2).reshape(2, 1),
-                                     _t(s1**2, s2**2).reshape(2, 1, 1))[0, 0])
+        x = nice(rng, mu1, mu2, 1)
+        answer = float(gmm.gmm_score(scalars(x).reshape(1, 1), scalars(pi1, 1 - pi1), scalars(mu1, mu2).reshape(2, 1),
+                                     scalars(s1**2, s2**2).reshape(2, 1, 1))[0, 0])
         n1, n2 = math.exp(_log_normal(x, mu1, s1)), math.exp(_log_normal(x, mu2, s2))
         r1 = pi1 * n1 / (pi1 * n1 + (1 - pi1) * n2)
         g1, g2 = -(x - mu1) / s1**2, -(x - mu2) / s2**2
@@ -205,30 +177,30 @@ def mixture_score(rng):
                    "component still contributes in proportion to its responsibility."),
                   (g1 + g2, "that adds the component scores; the log of a sum is not the sum of logs, so the scores "
                    "are averaged with the responsibilities.")]
-        if 0.08 < r1 < 0.92 and abs(answer) > 0.05 and _separated(answer, [v for v, _ in misses]):
+        if 0.08 < r1 < 0.92 and abs(answer) > 0.05 and separated(answer, [v for v, _ in misses]):
             break
     return Draft(
         prompt=f"$p(x) = {pi1}\\,\\mathcal N(x; {mu1}, {s1}^2) + {f(1 - pi1, 3)}\\,\\mathcal N(x; {mu2}, {s2}^2)$ is "
                f"a 1-D Gaussian mixture. Compute its score $\\frac{{d}}{{dx}} \\log p(x)$ at $x = {x}$.",
-        parts=[Part(ask=f"$\\nabla_x \\log p({x})$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask=f"$\\nabla_x \\log p({x})$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="$\\nabla \\log p = \\frac{\\sum_k \\pi_k \\nabla \\mathcal N_k}{p} = \\sum_k r_k(x)\\, \\left(-\\frac{x - "
                  "\\mu_k}{\\sigma_k^2}\\right)$ with the responsibilities $r_k(x) = \\pi_k \\mathcal N_k(x) / p(x)$. "
                  f"Here $\\mathcal N_1(x) = {f(n1, 6)}$, $\\mathcal N_2(x) = {f(n2, 6)}$, so $r_1 = {f(r1, 6)}$, "
                  f"$r_2 = {f(1 - r1, 6)}$; the component scores are $-(x - \\mu_1)/\\sigma_1^2 = {f(g1, 6)}$ and "
-                 f"$-(x - \\mu_2)/\\sigma_2^2 = {f(g2, 6)}$, so $\\nabla_x \\log p(x) = {f(r1, 6)} \\cdot {_pf(g1)} + "
-                 f"{f(1 - r1, 6)} \\cdot {_pf(g2)} = {f(worked, 6)}$.")
+                 f"$-(x - \\mu_2)/\\sigma_2^2 = {f(g2, 6)}$, so $\\nabla_x \\log p(x) = {f(r1, 6)} \\cdot {factor(g1, 6)} + "
+                 f"{f(1 - r1, 6)} \\cdot {factor(g2, 6)} = {f(worked, 6)}$.")
 
 
 @question("tools", kind="numeric", difficulty=1, title="Bayes' rule with two Gaussian classes")
 def bayes_two_classes(rng):
     while True:
         pi1 = nice(rng, 0.1, 0.9, 2)
-        mu0, mu1 = _nice(rng, -2, 0, 1), nice(rng, 0.5, 2.5, 1)
+        mu0, mu1 = nice(rng, -2, 0, 1), nice(rng, 0.5, 2.5, 1)
         s = nice(rng, 0.5, 1.5, 1)
-        x = _nice(rng, mu0 - 0.5, mu1 + 0.5, 2)
-        r = gmm.gmm_responsibilities(_t(x).reshape(1, 1), _t(1 - pi1, pi1), _t(mu0, mu1).reshape(2, 1),
-                                     _t(s**2, s**2).reshape(2, 1, 1))
+        x = nice(rng, mu0 - 0.5, mu1 + 0.5, 2)
+        r = gmm.gmm_responsibilities(scalars(x).reshape(1, 1), scalars(1 - pi1, pi1), scalars(mu0, mu1).reshape(2, 1),
+                                     scalars(s**2, s**2).reshape(2, 1, 1))
         answer = float(r[0, 1])
         l0, l1 = math.exp(_log_normal(x, mu0, s)), math.exp(_log_normal(x, mu1, s))
         worked = pi1 * l1 / (pi1 * l1 + (1 - pi1) * l0)
@@ -236,13 +208,13 @@ def bayes_two_classes(rng):
                    "prior probability."),
                   (pi1, "that is the prior $P(y = 1)$; the observation $x$ updates it through the likelihoods."),
                   (1 - answer, "that is $P(y = 0 \\mid x)$, the other class.")]
-        if 0.03 < answer < 0.97 and _separated(answer, [v for v, _ in misses]):
+        if 0.03 < answer < 0.97 and separated(answer, [v for v, _ in misses]):
             break
     return Draft(
         prompt=f"A label $y \\in \\{{0, 1\\}}$ has prior $P(y = 1) = {pi1}$, and given the label $x \\mid y = k \\sim "
                f"\\mathcal N(\\mu_k, \\sigma^2)$ with $\\mu_0 = {mu0}$, $\\mu_1 = {mu1}$, $\\sigma = {s}$. We observe "
                f"$x = {x}$. Compute $P(y = 1 \\mid x)$.",
-        parts=[Part(ask=f"$P(y = 1 \\mid x = {x})$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask=f"$P(y = 1 \\mid x = {x})$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="Bayes' rule: $P(y = 1 \\mid x) = \\frac{P(y = 1)\\, p(x \\mid y = 1)}{P(y = 0)\\, p(x \\mid y = 0) + "
                  f"P(y = 1)\\, p(x \\mid y = 1)}}$. The likelihoods are $\\mathcal N({x}; {mu0}, {s}^2) = {f(l0, 6)}$ "
@@ -264,21 +236,21 @@ _FLOWS = {
 def change_of_variables(rng):
     name = rng.choice(["exp", "cube", "tanh", "affine"])
     while True:
-        mu, s = _nice(rng, -1, 1, 1), nice(rng, 0.5, 1.5, 1)
+        mu, s = nice(rng, -1, 1, 1), nice(rng, 0.5, 1.5, 1)
         if name == "affine":
-            a, c = rng.choice([-1, 1]) * nice(rng, 0.3, 3, 1), _nice(rng, -2, 2, 1)
-            x = _nice(rng, -3, 3, 2)
+            a, c = rng.choice([-1, 1]) * nice(rng, 0.3, 3, 1), nice(rng, -2, 2, 1)
+            x = nice(rng, -3, 3, 2)
             forward, inv = f"x = {a} z {'-' if c < 0 else '+'} {abs(c)}", (lambda u, a=a, c=c: (u - c) / a)
             inv_f = inv
             logjac, jac_tex = -math.log(abs(a)), f"-\\log|{a}|"
         else:
             forward, inv, inv_f, logjac_fn, jac_tex, (lo, hi) = _FLOWS[name]
-            x = _nice(rng, lo, hi, 2)
+            x = nice(rng, lo, hi, 2)
             if name == "cube" and rng.random() < 0.5:
                 x = -x
             logjac = logjac_fn(x)
-        base = torch.distributions.Normal(_t(mu), _t(s))
-        answer = float(priors.flow_log_prob(_t(x).reshape(1, 1), inv, lambda z: base.log_prob(z).sum(1))[0])
+        base = torch.distributions.Normal(scalars(mu), scalars(s))
+        answer = float(priors.flow_log_prob(scalars(x).reshape(1, 1), inv, lambda z: base.log_prob(z).sum(1))[0])
         z = inv_f(x)
         no_jac = _log_normal(z, mu, s)
         misses = [(no_jac, "the Jacobian term is missing: a density is not a function; it picks up "
@@ -287,19 +259,19 @@ def change_of_variables(rng):
                    "i.e. divided (not multiplied) by $|f'(z)|$."),
                   (_log_normal(x, mu, s) + logjac, "the base density is evaluated at $x$; it must be evaluated at "
                    "$z = f^{-1}(x)$.")]
-        if abs(answer) > 0.02 and abs(logjac) > 0.05 and _separated(answer, [v for v, _ in misses]):
+        if abs(answer) > 0.02 and abs(logjac) > 0.05 and separated(answer, [v for v, _ in misses]):
             break
     worked = no_jac + logjac
     return Draft(
         prompt=f"$z \\sim \\mathcal N({mu}, {s}^2)$ and ${forward}$. Compute the log-density $\\log p_x(x)$ of $x$ "
                f"at $x = {x}$.",
-        parts=[Part(ask=f"$\\log p_x({x})$ =", answer=Numeric(answer, rtol=1e-3, near_misses=_misses(misses)),
+        parts=[Part(ask=f"$\\log p_x({x})$ =", answer=Numeric(answer, rtol=1e-3, near_misses=near_misses(misses)),
                     worked=repr(worked))],
         solution="Change of variables for an invertible map: $\\log p_x(x) = \\log p_z(f^{-1}(x)) + \\log\\left|"
                  "\\frac{d f^{-1}}{dx}\\right|$. Here "
                  f"$z = f^{{-1}}({x}) = {f(z, 6)}$ and $\\log p_z(z) = -\\frac{{1}}{{2}}\\log(2\\pi) - \\log {s} - "
-                 f"\\frac{{(z - {_p(mu)})^2}}{{2 \\cdot {s}^2}} = {f(no_jac, 6)}$; $\\log|d f^{{-1}}/dx| = {jac_tex} = "
-                 f"{f(logjac, 6)}$. So $\\log p_x({x}) = {f(no_jac, 6)} + {_pf(logjac)} = {f(worked, 6)}$.")
+                 f"\\frac{{(z - {factor(mu)})^2}}{{2 \\cdot {s}^2}} = {f(no_jac, 6)}$; $\\log|d f^{{-1}}/dx| = {jac_tex} = "
+                 f"{f(logjac, 6)}$. So $\\log p_x({x}) = {f(no_jac, 6)} + {factor(logjac, 6)} = {f(worked, 6)}$.")
 
 
 # Symbolic forms of scores: (ask, answer, worked, variables, near misses, justification, course_core check).
@@ -309,12 +281,12 @@ def _score_forms():
     y, a = Var("y", "y", -2, 2), Var("a", "a", 0.3, 2)
 
     def score(point, mean, var):
-        return float(gmm.gmm_score(_t(point).reshape(1, 1), _t(1.0), _t(mean).reshape(1, 1),
-                                   _t(var).reshape(1, 1, 1))[0, 0])
+        return float(gmm.gmm_score(scalars(point).reshape(1, 1), scalars(1.0), scalars(mean).reshape(1, 1),
+                                   scalars(var).reshape(1, 1, 1))[0, 0])
 
     def posterior_score(x_, y_, s_, sigma_):
-        m, v = priors.gaussian_posterior(_t(y_).reshape(1, 1), _t(1.0).reshape(1, 1), sigma_, _t(0.0),
-                                         _t(s_**2).reshape(1, 1))
+        m, v = priors.gaussian_posterior(scalars(y_).reshape(1, 1), scalars(1.0).reshape(1, 1), sigma_, scalars(0.0),
+                                         scalars(s_**2).reshape(1, 1))
         return score(x_, float(m[0, 0]), float(v[0, 0]))
 
     return [
@@ -370,7 +342,7 @@ def _score_forms():
 @question("tools", kind="symbolic", difficulty=1, title="Scores and log-likelihood gradients of Gaussians")
 def gaussian_scores(rng):
     ask, expr, worked, variables, misses, why, check = rng.choice(_score_forms())
-    answer = Symbolic(expr, variables, _misses(misses))
+    answer = Symbolic(expr, variables, near_misses(misses))
     check(answer.at)
     return Draft(
         prompt=f"Give {ask}. Variables: {answer.names()}.",
@@ -385,7 +357,7 @@ def _closed_forms():
     m, t, a = Var("m", "m", -1.5, 1.5), Var("t", "t", 0.3, 2), Var("a", "a", -1.5, 1.5)
 
     def kl(p_mean, p_std, q_mean, q_std):
-        return float(ddpm.normal_kl(_t(p_mean), 2 * math.log(p_std), _t(q_mean), 2 * math.log(q_std))[0])
+        return float(ddpm.normal_kl(scalars(p_mean), 2 * math.log(p_std), scalars(q_mean), 2 * math.log(q_std))[0])
 
     return [
         ("$\\mathrm{KL}(\\mathcal N(\\mu, \\sigma^2) \\| \\mathcal N(0, 1))$, the KL term of a VAE's loss per latent "
@@ -445,7 +417,7 @@ def _closed_forms():
 @question("tools", kind="symbolic", difficulty=2, title="Gaussian expectations and KL divergences in closed form")
 def gaussian_closed_forms(rng):
     ask, expr, worked, variables, misses, why, check = rng.choice(_closed_forms())
-    answer = Symbolic(expr, variables, _misses(misses))
+    answer = Symbolic(expr, variables, near_misses(misses))
     check(answer.at)
     return Draft(
         prompt=f"Give in closed form {ask}. Variables: {answer.names()}.",
@@ -563,16 +535,16 @@ _STATEMENTS = [
 @question("tools", kind="true-false", difficulty=2, title="Mathematical tools: true or false")
 def tools_true_false(rng):
     if rng.random() < 0.3:  # a computed statement: the KL of two equal-variance Gaussians
-        m1, m2, s = _nice(rng, -2, 2, 1), _nice(rng, -2, 2, 1), nice(rng, 0.5, 2, 1)
+        m1, m2, s = nice(rng, -2, 2, 1), nice(rng, -2, 2, 1), nice(rng, 0.5, 2, 1)
         while abs(m1 - m2) < 0.3:
-            m2 = _nice(rng, -2, 2, 1)
-        kl = float(ddpm.normal_kl(_t(m1), 2 * math.log(s), _t(m2), 2 * math.log(s))[0])
+            m2 = nice(rng, -2, 2, 1)
+        kl = float(ddpm.normal_kl(scalars(m1), 2 * math.log(s), scalars(m2), 2 * math.log(s))[0])
         is_true = rng.random() < 0.5
         claimed = kl if is_true else 2 * kl
         statement = (f"$\\mathrm{{KL}}(\\mathcal N({m1}, {s}^2) \\| \\mathcal N({m2}, {s}^2)) = {f(claimed, 4)}$ "
                      "nats.")
         why = (f"With equal variances only the mean term remains: $\\frac{{(\\mu_1 - \\mu_2)^2}}{{2\\sigma^2}} = "
-               f"\\frac{{({_p(m1)} - {_p(m2)})^2}}{{2 \\cdot {s}^2}} = {f((m1 - m2) ** 2 / (2 * s * s), 4)}$"
+               f"\\frac{{({factor(m1)} - {factor(m2)})^2}}{{2 \\cdot {s}^2}} = {f((m1 - m2) ** 2 / (2 * s * s), 4)}$"
                + ("." if is_true else "; the stated value forgets the factor $\\frac{1}{2}$."))
     else:
         statement, is_true, why = rng.choice(_STATEMENTS)
