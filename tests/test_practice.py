@@ -274,3 +274,60 @@ def test_a_practice_notebook_checks_answers_in_the_notebook(tmp_path):
     chapter = [q for q in questions().values() if q.chapter == "ddpm"]
     assert len(checks) == sum(len(q.generate(0).parts) for q in chapter)
     assert sum("Worked solution" in t for t in texts) == len(chapter) - 1  # every question but the unanswered first
+
+
+# -- the tests above fail when the code is wrong ----------------------------------------------------------------
+
+from mutation import catches  # noqa: E402
+
+import autograder.practice.answers as answers_mod  # noqa: E402
+import autograder.practice.drill as drill_mod  # noqa: E402
+import autograder.practice.exam as exam_mod  # noqa: E402
+
+
+def _lax_close(a, b, rtol, atol):  # a tolerance ten times too wide
+    return abs(a - b) <= 10 * max(atol, rtol * abs(b))
+
+
+def _same_roughly(a, b, rtol=1e-7, _same=answers_mod.same):  # "equivalent" within 1 %
+    return _same(a, b, rtol=1e-2)
+
+
+@pytest.mark.parametrize("test, broken", [
+    (test_numbers_accept_arithmetic_within_the_tolerance_only, [(answers_mod, "_close", _lax_close)]),
+    (lambda: test_wrong_expressions_are_rejected_and_near_misses_named(
+        "sqrt(alpha_bar_prev)*beta_t/(1 - alpha_bar_t) + 1e-4", "not equivalent"),
+     [(answers_mod, "same", _same_roughly)]),
+    (lambda: test_garbage_is_not_understood_asked_again_and_never_run("foo(beta_t)", None),
+     [(answers_mod, "_FUNCTIONS", {**answers_mod._FUNCTIONS, "foo": answers_mod.sympy.Function("foo")})]),
+    (test_the_drill_leans_toward_the_weakest_chapter, [(drill_mod.Progress, "weight", lambda self, chapter: 1.0)]),
+    (lambda: test_the_same_seed_replays_the_same_drill(),
+     [(drill_mod.random, "Random", lambda seed=None: random.SystemRandom())]),
+], ids=["tolerance", "equivalence", "names", "weakest-chapter", "replay"])
+def test_the_practice_tests_catch_broken_checkers_and_drills(test, broken):
+    catches(test, broken=broken)
+
+
+def test_the_exam_test_catches_an_exam_that_is_not_a_function_of_its_seed(tmp_path):
+    catches(test_an_exam_follows_the_course_mix_and_the_same_seed_gives_the_same_pages, tmp_path,
+            broken=[(exam_mod.random, "Random", lambda seed=None: random.SystemRandom())])
+
+
+def test_the_bank_validation_catches_a_lax_checker_and_a_wrong_solution():
+    """The 100-seed validation of one generator fails when the checker accepts too much or a worked solution
+    reaches another number."""
+    import test_practice_bank as bank_tests
+
+    from autograder.practice.question import Part
+
+    catches(bank_tests.test_a_generators_variants_are_valid, "ddpm.posterior_variance",
+            broken=[(answers_mod, "_close", _lax_close)])
+    real = Part.__init__
+
+    def off_by_a_bit(self, ask, answer, worked, after=""):
+        if isinstance(answer, Numeric):
+            worked = repr(float(worked) * 1.01)
+        real(self, ask, answer, worked, after)
+
+    catches(bank_tests.test_a_generators_variants_are_valid, "ddpm.q_sample_value",
+            broken=[(Part, "__init__", off_by_a_bit)])
