@@ -26,10 +26,6 @@ class _AssignmentId(click.ParamType):
 ASSIGNMENT = _AssignmentId()
 
 
-def _chapters() -> tuple[str, ...]:
-    from .practice.question import CHAPTERS
-
-    return tuple(CHAPTERS)
 
 
 def _config_errors(fn):
@@ -151,7 +147,7 @@ def check(assignment: str, notebook: Path, timeout: float | None) -> None:
 
 
 @main.command()
-@click.option("--chapter", type=click.Choice(list(_chapters())), default=None,
+@click.option("--chapter", type=click.Choice(list(course.CHAPTERS)), default=None,
               help="Drill one chapter (by default the drill leans toward your weakest chapters).")
 @click.option("--seed", type=int, default=None, help="Replay a drill: the same seed asks the same questions.")
 @click.option("--count", type=click.IntRange(1, 500), default=10, show_default=True, help="Questions to ask.")

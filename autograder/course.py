@@ -28,6 +28,19 @@ except ModuleNotFoundError:  # Python 3.10
 
 _PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
+# The syllabus's chapters (../shared/SYLLABUS.md), in the course's order: id -> title.
+CHAPTERS = {
+    "tools": "1. Mathematical tools",
+    "priors": "2. Priors for images",
+    "score": "3. Score, denoisers, RED and PnP, Langevin",
+    "ddpm": "4. DDPM",
+    "acceleration": "5. Acceleration",
+    "guidance": "6. Guided diffusion",
+    "inverse": "7. Diffusion for inverse problems",
+    "sde": "8. The SDE/ODE interpretation",
+}
+
+
 
 class ConfigError(ValueError):
     """A grading_config file that cannot be used; the message names the file and line."""

@@ -13,21 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-import torch
-
+from ..course import CHAPTERS
 from .answers import Choice, NearMiss, Numeric, Symbolic, format_number
 
-# The syllabus's chapters (../shared/SYLLABUS.md), in the course's order: id -> title.
-CHAPTERS = {
-    "tools": "1. Mathematical tools",
-    "priors": "2. Priors for images",
-    "score": "3. Score, denoisers, RED and PnP, Langevin",
-    "ddpm": "4. DDPM",
-    "acceleration": "5. Acceleration",
-    "guidance": "6. Guided diffusion",
-    "inverse": "7. Diffusion for inverse problems",
-    "sde": "8. The SDE/ODE interpretation",
-}
 KINDS = ("numeric", "symbolic", "derivation", "choice", "true-false")
 
 Answer = Numeric | Symbolic | Choice
@@ -157,8 +145,10 @@ def near_misses(pairs) -> tuple[NearMiss, ...]:
     return tuple(NearMiss(v, m) for v, m in pairs)
 
 
-def scalars(*values: float) -> torch.Tensor:
+def scalars(*values: float):
     """A float64 vector of `values` (course_core works on tensors)."""
+    import torch
+
     return torch.tensor(values, dtype=torch.float64)
 
 
