@@ -3,10 +3,11 @@
 Questions are drawn from the bank, leaning toward the chapters where the learner has been wrong most (each
 chapter's weight is its Laplace-smoothed error rate, (wrong + 1) / (answered + 2), so an unseen chapter weighs as
 much as one answered half right). Each part gets two tries (only a right first try counts as right in the
-progress); a derivation then goes on from the correct intermediate result, with the next step's hint. Input that is not understood gets a message and another try and is
-never counted; `skip`, `quit`, Ctrl-D and Ctrl-C end the question or the session cleanly. Progress (per chapter:
-parts answered right and wrong, and the questions seen) is kept in a JSON file written atomically after every
-question; a file that cannot be read is set aside as `<name>.unreadable` and the drill starts a fresh one.
+progress); a derivation then goes on from the correct intermediate result, with the next step's hint. Input that
+is not understood gets a message and another try and is never counted; `skip`, `quit`, Ctrl-D and Ctrl-C end the
+question or the session cleanly. Progress (per chapter: parts answered right and wrong, and the questions seen)
+is kept in a JSON file written atomically after every question; a file that cannot be read is set aside as
+`<name>.unreadable` and the drill starts a fresh one.
 """
 
 from __future__ import annotations
@@ -111,13 +112,13 @@ def ask_variant(variant: Variant, read: Callable[[str], str], say: Callable[[str
         if isinstance(part.answer, Choice) and not part.answer.true_false:
             for j, option in enumerate(part.answer.options):
                 say(f"  ({part.answer.letter(j)}) {terminal(option)}")
-        correct = _answer(part, read, say)
-        if correct is None:  # skipped: the rest of the question is shown, not asked
+        outcome = _answer(part, read, say)
+        if outcome is None:  # skipped: the rest of the question is shown, not asked
             say(f"The answer: {_shown(part.answer)}")
             wrong += len(variant.parts) - i
             break
-        right, wrong = right + (correct == "first"), wrong + (correct != "first")
-        if correct == "wrong":
+        right, wrong = right + (outcome == "first"), wrong + (outcome != "first")
+        if outcome == "wrong":
             say(f"The answer: {_shown(part.answer)}")
         if part.after:
             say(terminal(part.after))
