@@ -85,21 +85,31 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="Regrade every submission (by default unchanged ones are reused from OUT/.cache).")
 @click.option("--manual", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A filled score sheet of `diffcourse written`: merge its written points (checked first).")
+@click.option("--sandbox", "sandbox_mode", type=click.Choice(["auto", "require", "off"]), default=None,
+              help="The student's kernel behind every wall the platform allows (auto, default; "
+                   "$DIFFCOURSE_SANDBOX), all of them or refuse (require), or only limits (off).")
 @_config_errors
 def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: float | None,
-          cell_timeout: float | None, call_timeout: float | None, no_cache: bool, manual: Path | None) -> None:
+          cell_timeout: float | None, call_timeout: float | None, no_cache: bool, manual: Path | None,
+          sandbox_mode: str | None) -> None:
     """Grade every Otter export zip and .ipynb in SUBMISSIONS."""
-    from .grading.batch import grade_folder
-    from .reports.report import table
+    from .boundary.sandbox import SandboxUnavailable
+    from .grading.batch import OutputLocked, grade_folder
+    from .reports.report import sandbox_lines, table
 
     try:
         results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers,
                                timeout=timeout, cell_timeout=cell_timeout, call_timeout=call_timeout,
-                               cache=not no_cache, manual=manual)
+                               cache=not no_cache, manual=manual, sandbox_mode=sandbox_mode)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: every worker and kernel was stopped; finished results are cached", err=True)
         sys.exit(130)
+    except (OutputLocked, SandboxUnavailable) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
     click.echo(table(results, written=manual is not None))
+    for line in sandbox_lines(results):
+        click.echo(line)
     click.echo(f"\n{len(results)} submission(s): grade table {out / 'grades.csv'}, "
                f"Gradescope results {out / 'results'}/, feedback {out / 'feedback'}/")
     if manual is not None:

@@ -70,6 +70,16 @@ class Limits:
     submission: float = 600.0  # seconds for the whole submission: notebook and checks
     max_restarts: int = 4  # kernel restarts after a crash or a hang
     memory_gb: float = 4.0  # address-space cap of the student's kernel
+    processes: int = 256  # processes and threads of the kernel's own uid (only where it has one: sandbox.py)
+    open_files: int = 1024  # open files of one kernel process
+    file_mb: float = 256.0  # largest file the kernel may write
+    output_mb: float = 16.0  # largest message the grader accepts from the kernel (a larger one is dropped)
+
+    def kernel(self) -> dict:
+        """The kernel's resource limits, as `boot.py` sets them (CPU time: the submission's limit and a minute)."""
+        return {"memory": int(self.memory_gb * 2**30), "processes": int(self.processes),
+                "open_files": int(self.open_files), "file_bytes": int(self.file_mb * 2**20),
+                "cpu_seconds": int(self.submission) + 60}
 
 
 @dataclass(frozen=True)

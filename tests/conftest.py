@@ -25,11 +25,14 @@ from filelock import FileLock  # noqa: E402
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """End-to-end tests of one assignment share one xdist group (one worker grades it once), and different
-    assignments go to different groups, so `--dist loadgroup` grades assignments in parallel."""
+    assignments go to different groups, so `--dist loadgroup` grades assignments in parallel; so do the
+    hostile suite's tests of its one batch."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "graded" in callspec.params:
             item.add_marker(pytest.mark.xdist_group(f"e2e-{callspec.params['graded']}"))
+        elif "batch" in getattr(item, "fixturenames", ()) and item.module.__name__ == "test_hostile":
+            item.add_marker(pytest.mark.xdist_group("e2e-hostile"))  # one batch of every attack
 
 
 def pytest_sessionfinish(session, exitstatus):

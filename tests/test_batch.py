@@ -4,10 +4,12 @@ kill after the grace period, a zip and a notebook of one name, an unreadable fil
 result cache following the checks' code."""
 
 import csv
+import importlib
 import json
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -63,8 +65,10 @@ def test_a_function_that_kills_its_worker_is_retried_around_and_then_runs_out_of
     folder.mkdir()
     _notebook(folder / "once.ipynb", _killing("langevin_step", tmp_path / "killed-once"))
     _notebook(folder / "always.ipynb", _killing("tweedie_denoiser", None))  # three checks call it: three kills
+    # Behind the sandbox a kernel cannot signal its worker at all (test_hostile.py); the retries are for
+    # whatever else takes a worker down, and are tested here with the plain process boundary.
     results = {r.submission: r for r in grade_folder(assignment="hw1_score", submissions=folder, out=tmp_path / "out",
-                                                     workers=2, progress=False, **LIMITS)}
+                                                     workers=2, progress=False, sandbox_mode="off", **LIMITS)}
     once, always = results["once"], results["always"]
 
     assert set(once.flags) == {"killed-grader", "flagged"}, once.notes  # flagged: the code calls os.kill
@@ -135,7 +139,7 @@ def test_the_cache_key_follows_the_checks_code(tmp_path, monkeypatch):
     """Editing a hidden check (one tolerance) changes every cache key, so no result graded by the old check is
     reused; the same bytes give the same key."""
     real = cache.package_files("autograder", "course_core")
-    checks = Path(sys.modules["autograder.checks"].__file__).parent / "hw1_score.py"
+    checks = Path(importlib.import_module("autograder.checks").__file__).parent / "hw1_score.py"
     assert checks in real
     copy = tmp_path / "hw1_score.py"
     shutil.copy(checks, copy)
@@ -304,3 +308,59 @@ def test_a_notebook_replayed_after_its_kernel_died_shows_each_figure_once(tmp_pa
     assert "kernel-died" in result.flags, result.notes
     assert [f["cell"] for f in result.figures] == [0]
     assert (tmp_path / "out" / "feedback" / "dies.html").read_text().count("<img ") == 1
+
+
+def _tweedie(code: str) -> dict:
+    return {"langevin_step": REFERENCE["langevin_step"], "tweedie_denoiser": code}
+
+
+def test_a_batch_killed_outright_is_resumed_and_a_second_grader_is_refused(tmp_path):
+    """SIGKILL to the grader mid-batch takes its workers and kernels with it; the same command (with --no-cache)
+    run again regrades only what had not finished and loses nothing; while it runs, a second grader on the same
+    output folder is refused and changes nothing."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    right = REFERENCE["tweedie_denoiser"]
+    wrong = right.replace("alpha=sigma * sigma", "alpha=sigma")
+    assert wrong != right
+    slow = ["import time\ntime.sleep(2)"]  # each submission takes a while, so the kill lands mid-batch
+    for i in range(4):
+        _notebook(folder / f"s{i}.ipynb", _tweedie(right if i % 2 == 0 else wrong), slow + [f"# {i}"])
+    command = [sys.executable, "-c", "from autograder.cli import main; main()", "grade", "hw1_score", str(folder),
+               "--out", str(out), "--workers", "1", "--no-cache", "--cell-timeout", "60", "--call-timeout", "20"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = out / ".cache" / "unfinished.json"
+    deadline = time.monotonic() + 300
+    while not (journal.exists() and json.loads(journal.read_text())["keys"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    first.kill()  # SIGKILL, to the grader alone
+    first.wait()
+    finished = {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json") if p.name != "unfinished.json"}
+    assert 1 <= len(finished) < 4
+    deadline = time.monotonic() + 30
+    while _workers_of(out) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _workers_of(out) == [], "a worker outlived the batch that started it"
+    assert not (out / "grades.csv").exists()
+
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _workers_of(out) and time.monotonic() < deadline:  # it holds the lock once it grades
+        time.sleep(0.1)
+    third = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert third.returncode == 1 and "is being written by another `diffcourse grade`" in third.stderr, third.stderr
+    stdout, stderr = second.communicate(timeout=600)
+    assert second.returncode == 0, stderr
+    assert {p: p.stat().st_mtime_ns for p in finished} == finished  # not regraded
+    assert f"{4 - len(finished)}/{4 - len(finished)}" in stderr  # the progress bar counted only the rest
+    rows = {r["submission"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert sorted(rows) == ["s0", "s1", "s2", "s3"]
+    assert [float(rows[f"s{i}"]["tweedie_denoiser"]) for i in range(4)] == [3, 0, 3, 0]
+    assert all(rows[f"s{i}"]["status"] == "ok" for i in range(4))
+    assert not journal.exists()
+
+
+def _workers_of(out: Path) -> list:
+    return [p for p in psutil.process_iter(["cmdline"])
+            if "autograder.grading.worker" in " ".join(p.info["cmdline"] or [])
+            and any(str(batch.scratch_name(out)) in part for part in p.info["cmdline"] or [])]

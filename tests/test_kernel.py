@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from autograder.boundary import codec
+from autograder.course import Limits
 from autograder.boundary.kernel import BridgeUnavailable, CallTimeout, KernelLost, StudentError, StudentKernel
 from autograder.checks.compare import CheckFailed, assert_close
 from autograder.checks.framework import Student
@@ -378,38 +379,39 @@ def test_a_notebook_that_breaks_the_bridge_fails_fast(new_kernel):
 
 
 def test_runaway_allocation_fails_inside_the_kernel(new_kernel):
-    k = new_kernel(memory_bytes=3 * 2**30)
+    k = new_kernel(limits=Limits(memory_gb=3))
     run = k.execute("import numpy as np\nx = np.ones(2**31)", 30)  # 16 GiB
     assert run.status == "error" and "MemoryError" in run.error
     assert k.execute("print('still here')", 10).stdout.strip() == "still here"
 
 
-def test_detached_processes_die_with_the_kernel(tmp_path, new_kernel):
-    """A daemon that leaves the kernel's session (setsid + double fork) cannot outlive grading."""
+def test_detached_processes_die_with_the_kernel(new_kernel):
+    """A daemon that leaves the kernel's session (setsid + double fork) and execs a program with an empty
+    environment cannot outlive grading: behind bubblewrap its pid namespace dies with the kernel; without one,
+    the environment tag finds it (then the daemon keeps its environment: clearing it is the sandbox's case)."""
     k = new_kernel()
-    pidfile = tmp_path / "daemon.pid"
+    marker = str(4000 + os.getpid() % 1000)  # `sleep <marker>` names the daemon among all processes
+    env = "{}" if k.process.protections.processes else "dict(os.environ)"
     code = ("import os, time\n"
             "if os.fork() == 0:\n"
             "    os.setsid()\n"
             "    if os.fork() == 0:\n"
-            f"        open({str(pidfile) + '.tmp'!r}, 'w').write(str(os.getpid()))\n"
-            f"        os.rename({str(pidfile) + '.tmp'!r}, {str(pidfile)!r})\n"
-            "        while True: time.sleep(1)\n"
+            f"        os.execve('/bin/sleep', ['sleep', {marker!r}], {env})\n"
             "    os._exit(0)\n"
-            f"while not os.path.exists({str(pidfile)!r}):\n"
-            "    time.sleep(0.01)\n")
+            "time.sleep(0.5)\n")
     assert k.execute(code, 60).status == "ok"
-    daemon = psutil.Process(int(pidfile.read_text()))
+    daemons = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", marker]]
     try:
-        assert _living(daemon)
+        assert len(daemons) == 1 and _living(daemons[0])
         k.shutdown()
         deadline = time.monotonic() + DEATH_WAIT
-        while _living(daemon) and time.monotonic() < deadline:
+        while _living(daemons[0]) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _living(daemon), "the detached process outlived the kernel"
+        assert not _living(daemons[0]), "the detached process outlived the kernel"
     finally:
-        if _living(daemon):
-            daemon.kill()
+        for daemon in daemons:
+            if _living(daemon):
+                daemon.kill()
 
 
 DEATH_WAIT = 30.0  # seconds a killed process gets to be gone (it takes milliseconds)
@@ -423,11 +425,23 @@ def _living(process: psutil.Process) -> bool:
         return False
 
 
-def test_kernels_started_at_once_do_not_collide(new_kernel):
+def test_kernels_started_at_once_do_not_collide(tmp_path):
     """Kernels talk over private IPC sockets, not TCP ports another process could take between choosing and
     binding: several started at the same moment (as xdist workers and grading workers do) all answer."""
-    with concurrent.futures.ThreadPoolExecutor(3) as pool:
-        kernels = list(pool.map(lambda _: new_kernel(), range(3)))
+    kernels = [StudentKernel(tmp_path / f"k{i}") for i in range(3)]
+    for k in kernels:  # launched back to back from this thread (a kernel dies with the thread that launched it)
+        k.workdir.mkdir()
+        k.launch()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            list(pool.map(StudentKernel.start, kernels))
+        _all_answer(kernels)
+    finally:
+        for k in kernels:
+            k.shutdown()
+
+
+def _all_answer(kernels):
     for i, k in enumerate(kernels):
         assert k.process.km.transport == "ipc"
         assert _run(k, f"print({i} * 7)").strip() == str(i * 7)

@@ -1,7 +1,9 @@
 """Launcher of the student's kernel: ``python -I boot.py -f CONNECTION_FILE``.
 
 Copied by the grader into a private folder and run there; never imported. Before any student code runs:
-1. the address space is capped (``DC_MEMORY_BYTES``);
+1. the limits are set, soft and hard alike, so no student code can raise them (``DC_LIMITS``: address space,
+   processes, open files, size of a file written, CPU time; no core files), and the kernel asks to be killed
+   when the worker that started it dies (behind bubblewrap its pid namespace does that anyway);
 2. the course's reference code (`course_core`) and the grader (`autograder`) are made unimportable:
    a finder at the front of `sys.meta_path` refuses their names, the editable-install finders and path
    hooks are removed, and so are `sys.path` entries that hold them, except site-packages folders (a
@@ -101,16 +103,31 @@ def _load_bridge():
     frozen["SEALED"] = {"_dc_bridge": (bridge, dict(bridge.__dict__)), "_dc_codec": (codec, dict(codec.__dict__))}
 
 
-def _limit_memory():
-    limit = int(os.environ.pop("DC_MEMORY_BYTES", "0") or 0)
-    if limit > 0:
-        import resource
+_RLIMITS = {"memory": "RLIMIT_AS", "processes": "RLIMIT_NPROC", "open_files": "RLIMIT_NOFILE",
+            "file_bytes": "RLIMIT_FSIZE", "cpu_seconds": "RLIMIT_CPU", "core_bytes": "RLIMIT_CORE"}
 
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+def _limit():
+    import json
+    import resource
+
+    limits = json.loads(os.environ.pop("DC_LIMITS", "{}") or "{}")
+    for name, value in {"core_bytes": 0, **limits}.items():
+        if name in _RLIMITS and value is not None and int(value) >= 0:
+            resource.setrlimit(getattr(resource, _RLIMITS[name]), (int(value), int(value)))
+    # ipykernel's parent poller takes a pid namespace's init for a dead parent; the death signal replaces it
+    os.environ.pop("JPY_PARENT_PID", None)
+    try:  # die with the worker (Linux); a no-op elsewhere
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":
-    _limit_memory()
+    _limit()
     _sanitize()
     _load_bridge()
     from ipykernel import kernelapp

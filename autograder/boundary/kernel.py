@@ -17,7 +17,8 @@ from pathlib import Path
 
 import torch
 
-from . import bridge, codec
+from ..course import Limits
+from . import bridge, codec, sandbox
 from .channel import Channel, Execution
 from .process import KernelProcess
 
@@ -117,11 +118,16 @@ class StudentKernel:
     """One kernel running in `workdir`, with the course's reference code out of its reach."""
 
     def __init__(self, workdir: Path, *, mpl_cache: Path | None = None, startup_timeout: float = 60.0,
-                 memory_bytes: int = 4 * 2**30, process: KernelProcess | None = None):
+                 limits: Limits | None = None, process: KernelProcess | None = None):
         """`process`: a `KernelProcess` for `workdir`, possibly launched already (the worker launches it
-        before importing torch and the checks, so both start up at the same time)."""
+        before importing torch and the checks, so both start up at the same time). Without it, one is made with
+        `limits` (default: `course.Limits()`) behind the walls `sandbox.probe()` finds."""
         self.workdir = Path(workdir)
-        self.process = process or KernelProcess(self.workdir, memory_bytes=memory_bytes, mpl_cache=mpl_cache)
+        if process is None:
+            limits = limits or Limits()
+            process = KernelProcess(self.workdir, limits=limits.kernel(), protections=sandbox.probe(),
+                                    output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache)
+        self.process = process
         self.startup_timeout = startup_timeout
         self.standins = StandIns()
         self.channel: Channel | None = None

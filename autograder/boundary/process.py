@@ -1,9 +1,11 @@
 """The student's kernel as an OS process: its private launch folder, its environment, start and kill.
 
-A kernel is started from a private folder holding `boot.py`, `codec.py` and `bridge.py`, in the
-submission's work folder, with a minimal environment, an address-space cap, and one end of a socket
-pair (the bridge's channel to the grader). Every process it starts carries an environment tag, so the
-ones that leave its session (setsid, double fork) are found and killed with it (`sweep`).
+A kernel is started from a private folder of the grader's (`launch/` holds `boot.py`, `codec.py` and
+`bridge.py`; `run/` its connection file and Jupyter sockets; its log and kernel spec stay outside its view),
+in the submission's work folder, behind the sandbox's walls (`sandbox.py`), with a minimal environment, the
+limits `boot.py` sets, and one end of a socket pair (the bridge's channel to the grader). Every process it
+starts carries an environment tag, so the ones that leave its session (setsid, double fork) are found and
+killed with it (`sweep`) where there is no pid namespace to take them down.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import tempfile
 from pathlib import Path
 
 import psutil
+import zmq
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
+
+from . import sandbox
+from .cgroup import Budget
 
 _HERE = Path(__file__).resolve().parent
 _LAUNCH_FILES = ("boot.py", "codec.py", "bridge.py")
@@ -72,7 +78,7 @@ def kill_tree(pid: int | None, started: float | None = None) -> None:
         pass
 
 
-def kernel_env(workdir: Path, *, memory_bytes: int, tag: str, bridge_fd: int, mpl_cache: Path | None) -> dict:
+def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int, mpl_cache: Path | None) -> dict:
     """The kernel's whole environment: nothing of the grader's leaks in."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -87,7 +93,7 @@ def kernel_env(workdir: Path, *, memory_bytes: int, tag: str, bridge_fd: int, mp
         "PYTHONHASHSEED": "0",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TMPDIR": str(workdir / ".tmp"),
-        "DC_MEMORY_BYTES": str(int(memory_bytes)),
+        "DC_LIMITS": json.dumps(limits),
         "DC_KERNEL_TAG": tag,
         "DC_BRIDGE_FD": str(bridge_fd),
     }
@@ -98,37 +104,64 @@ def kernel_env(workdir: Path, *, memory_bytes: int, tag: str, bridge_fd: int, mp
 
 
 class KernelProcess:
-    """Starts and kills one kernel; `start` returns the client and the grader's end of the bridge socket."""
+    """Starts and kills one kernel; `start` returns the client and the grader's end of the bridge socket.
 
-    def __init__(self, workdir: Path, *, memory_bytes: int, mpl_cache: Path | None = None):
+    `limits` (``course.Limits.kernel()``) are set in the kernel before any student code; the process limit
+    only with a uid of its own. `output_bytes` caps each message the grader accepts from it. The kernel dies
+    with the thread that launched it (a parent-death signal, which Linux ties to the thread): launch it from
+    one that outlives it.
+    """
+
+    def __init__(self, workdir: Path, *, limits: dict, protections: sandbox.Protections,
+                 output_bytes: int = 16 * 2**20, mpl_cache: Path | None = None):
         self.workdir = Path(workdir)
-        self.memory_bytes = memory_bytes
+        self.protections = protections
+        self.limits = {k: v for k, v in limits.items() if protections.user or k != "processes"}
+        self.budget = None  # the kernel's control group (cgroup.py), where protections.budget
+        self.output_bytes = output_bytes
         self.mpl_cache = mpl_cache
         self.private = Path(tempfile.mkdtemp(prefix="dc-kernel-"))
+        self.launch, self.run = self.private / "launch", self.private / "run"
+        self.uid = sandbox.draw_uid()  # used when protections.user
         self.tag = os.urandom(8).hex()  # marks every process this kernel starts (see `sweep`)
         self.km: KernelManager | None = None
         self._started: float | None = None
         self.client = None  # the Jupyter client of the running kernel
         self.conn: socket.socket | None = None  # the grader's end of the bridge's socket
         self._log = None
+        self.launch.mkdir()
         for name in _LAUNCH_FILES:
-            shutil.copy(_HERE / name, self.private / name)
+            shutil.copy(_HERE / name, self.launch / name)
+            os.chmod(self.launch / name, 0o644)
+        os.chmod(self.launch, 0o755)
+        argv = sandbox.wrap([sys.executable, "-I", str(self.launch / "boot.py"), "-f", "{connection_file}"],
+                            protections, uid=self.uid, launch=self.launch, run=self.run, workdir=self.workdir)
+        if protections.budget:
+            self.budget = Budget(budget_name(self.tag), memory_bytes=limits["memory"], processes=limits["processes"])
+            argv = self.budget.enter(argv)
         spec_dir = self.private / "kernels" / "dc-student"
         spec_dir.mkdir(parents=True)
-        spec = {"argv": [sys.executable, "-I", str(self.private / "boot.py"), "-f", "{connection_file}"],
-                "display_name": "diffcourse student kernel", "language": "python"}
+        spec = {"argv": argv,
+                "display_name": "diffcourse student kernel", "language": "python",
+                # behind bubblewrap the kernel is not the launched process: interrupt it by a control message
+                "interrupt_mode": "message" if protections.processes else "signal"}
         (spec_dir / "kernel.json").write_text(json.dumps(spec))
 
     def start(self) -> None:
         """Launch the kernel; `client` and `conn` are set once the launch is under way (not yet ready)."""
+        shutil.rmtree(self.run, ignore_errors=True)
+        self.run.mkdir()
         ksm = KernelSpecManager(kernel_dirs=[str(self.private / "kernels")], ensure_native_kernel=False)
         self.km = KernelManager(kernel_name="dc-student", kernel_spec_manager=ksm, transport="ipc",
-                                ip=str(self.private / "ipc"))
-        self._log = open(self.workdir / ".kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
+                                ip=str(self.run / "ipc"), connection_file=str(self.run / "connection.json"))
+        self.km.write_connection_file()  # before the launch, to hand it to the kernel's uid
+        self._log = open(self.private / "kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
         ours, theirs = socket.socketpair()
         try:
-            env = kernel_env(self.workdir, memory_bytes=self.memory_bytes, tag=self.tag, bridge_fd=theirs.fileno(),
+            env = kernel_env(self.workdir, limits=self.limits, tag=self.tag, bridge_fd=theirs.fileno(),
                              mpl_cache=self.mpl_cache)
+            if self.protections.user:
+                sandbox.hand_over(self.uid, self.run, self.workdir)
             self.km.start_kernel(cwd=str(self.workdir), env=env, stdout=self._log, stderr=self._log,
                                  pass_fds=(theirs.fileno(),))
         finally:
@@ -136,6 +169,7 @@ class KernelProcess:
         self._started = started_at(self.pid)  # now, while the pid is surely the kernel's
         self.conn = ours
         self.client = self.km.blocking_client()
+        self.client.context.setsockopt(zmq.MAXMSGSIZE, self.output_bytes)  # a larger message drops, not the grader
         self.client.start_channels()
 
     @property
@@ -167,6 +201,12 @@ class KernelProcess:
         if self._started is not None:  # the pid only while it is still the kernel's: once reaped it is reused
             kill_tree(self.pid, self._started)
         sweep(self.tag)
+        if self.budget is not None:  # whatever else is in its control group, detached or not
+            for pid in self.budget.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         try:
             self.km.provisioner.process.wait(timeout=10)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - no process, or one that cannot be waited for
@@ -194,4 +234,11 @@ class KernelProcess:
 
     def remove(self) -> None:
         self.stop()
+        if self.budget is not None:
+            self.budget.remove()
         shutil.rmtree(self.private, ignore_errors=True)
+
+
+def budget_name(tag: str) -> str:
+    """The control group of the kernel tagged `tag` (so a batch can remove it after the worker died)."""
+    return f"kernel-{tag}"

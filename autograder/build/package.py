@@ -20,6 +20,9 @@ python -m autograder.reports.gradescope {assignment} "$AG/submission" "$AG/resul
 SETUP_EXTRA = """
 # diffcourse: the grader and the reference implementations (a normal install; course files stay in source/)
 pip install /autograder/source
+# diffcourse: the student's kernel runs behind bubblewrap where the container allows namespaces; either way the
+# results' extra_data says which walls were in force (autograder/boundary/sandbox.py)
+(command -v bwrap || apt-get install -y -qq bubblewrap) >/dev/null 2>&1 || echo "diffcourse: bubblewrap not installed"
 """
 
 

@@ -4,10 +4,18 @@ A worker that dies (a submission that kills its grader) or overruns its time is 
 and the submission is tried again with the offending cell skipped or the offending check failed, so it
 keeps what it earned elsewhere. The batch always finishes. This process never imports torch or the checks
 unless a submission's worker died before it could describe a single check.
+
+One batch at a time writes to an output folder (`OutputLock`: a second is refused, naming the first). Each
+finished result is stored in ``OUT/.cache`` as it comes; a batch killed outright (SIGKILL, a lost node) takes
+its workers and kernels with it (they die with their parent), and the same command run again regrades only
+what had not finished, with ``--no-cache`` too (``OUT/.cache/unfinished.json`` lists what the killed run
+finished).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -16,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +32,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .. import course
-from ..boundary.process import kill_tree, sweep
+from ..boundary import sandbox
+from ..boundary.cgroup import remove_budget
+from ..boundary.process import budget_name, kill_tree, sweep
 from ..reports.report import write_reports
 from .cache import ResultCache
 from .result import Flag, Result
@@ -33,6 +44,74 @@ MAX_TRIES = 3
 GRACE = 60.0  # seconds a worker gets beyond the submission limit before it is killed
 # Results whose outcome may not repeat (a crash, a load-dependent time-out, a grader bug) are never cached.
 TRANSIENT = {Flag.CRASHED.value, Flag.KILLED_GRADER.value, Flag.TIMEOUT.value, Flag.GRADER_ERROR.value}
+
+
+class OutputLocked(RuntimeError):
+    """Another batch is writing to the same output folder."""
+
+
+class OutputLock:
+    """``OUT/.lock``, held (flock) while a batch writes to OUT; the kernel releases it when the holder dies."""
+
+    def __init__(self, out: Path):
+        self.path = Path(out) / ".lock"
+        self._fh = None
+
+    def __enter__(self) -> "OutputLock":
+        fh = open(self.path, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise OutputLocked(f"{self.path.parent} is being written by another `diffcourse grade` ({holder}); "
+                               "wait for it to finish, or stop it, or grade into another --out folder") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
+
+
+class Journal:
+    """The keys of the results a batch finished, kept until the batch completes (``unfinished.json``): a batch
+    started after one that was killed reuses them even with ``--no-cache``."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / "unfinished.json"
+        try:
+            self.keys = set(json.loads(self.path.read_text())["keys"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.keys = set()
+
+    def add(self, key: str) -> None:
+        self.keys.add(key)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"keys": sorted(self.keys)}))
+        os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def scratch_name(out: Path) -> Path:
+    """The batch's scratch folder: one per output folder, so what a killed batch left is removed by the next."""
+    return Path(tempfile.gettempdir()) / f"dc-batch-{hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]}"
+
+
+def scratch_folder(out: Path) -> Path:
+    """A new, empty scratch folder for a batch on `out` (call it holding `OutputLock`)."""
+    folder = scratch_name(out)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    return folder
 
 
 @dataclass
@@ -132,6 +211,7 @@ class Runner:
                 kill_tree(partial.kernel.get("pid"), partial.kernel["started"])
             if partial.kernel.get("tag"):
                 sweep(partial.kernel["tag"])
+                remove_budget(budget_name(partial.kernel["tag"]))
 
     def _finish(self, job: Job, proc: subprocess.Popen, overdue: bool, last: bool) -> Result | None:
         """The job's result, or None when it should be tried again around what took its worker down."""
@@ -175,45 +255,70 @@ def _score_sheet(path: Path, assignment, names: list):
 
 def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int = 1, timeout: float | None = None,
                  cell_timeout: float | None = None, call_timeout: float | None = None,
-                 progress: bool = True, cache: bool = True, manual: Path | None = None) -> list[Result]:
+                 progress: bool = True, cache: bool = True, manual: Path | None = None,
+                 sandbox_mode: str | None = None) -> list[Result]:
     """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results.
 
     `timeout`, `cell_timeout` and `call_timeout` override grading_config/<id>.toml (seconds per
     submission, per notebook cell, per call of a student's function). With `cache`, results of
     unchanged submissions are reused from `out/.cache`; without it every submission is graded afresh
-    (and the cache refreshed).
+    (and the cache refreshed), except what a killed batch on `out` had finished (`Journal`).
 
     `manual`: a filled score sheet of `diffcourse written` (`autograder.written.sheet`). It is read and
     checked against the rubrics and the submissions' names before anything is graded or written (a bad sheet
     or rubric raises `written.WrittenError` and leaves `out` as it was), and merged into the results (cached
     ones included) when the reports are written; the returned results carry the written points.
+
+    `sandbox_mode`: ``auto`` (default, or ``$DIFFCOURSE_SANDBOX``), ``require`` or ``off`` (`boundary.sandbox`);
+    ``require`` raises `sandbox.SandboxUnavailable` before anything is written when a wall cannot be had.
+    Raises `OutputLocked` when another batch is writing to `out`.
     """
     a = course.get(assignment)
     limit = timeout if timeout is not None else a.config.limits.submission
     named = named_submissions(Path(submissions))
     names, paths = [n for n, _ in named], [p for _, p in named]
     scores = None if manual is None else _score_sheet(manual, a, names)
+    walls = sandbox.probe(sandbox.mode_from_env(sandbox_mode))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    store = ResultCache(out / ".cache", a, {"submission": limit, "cell": cell_timeout, "call": call_timeout})
+    with OutputLock(out):
+        results = _grade(a, out, names, paths, limit, walls, workers=workers, cell_timeout=cell_timeout,
+                         call_timeout=call_timeout, progress=progress, cache=cache)
+        ordered = [results[n] for n in names if n in results]
+        if scores is not None:
+            ordered = scores.apply(ordered)
+        write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None, sandbox=walls)
+    return ordered
+
+
+def cache_settings(limit: float, cell_timeout, call_timeout, walls) -> dict:
+    """The grading settings a cached result depends on: the limits, and the sandbox's walls."""
+    return {"submission": limit, "cell": cell_timeout, "call": call_timeout, "sandbox": walls.to_json()}
+
+
+def _grade(a, out: Path, names: list, paths: list, limit: float, walls, *, workers: int, cell_timeout, call_timeout,
+           progress: bool, cache: bool) -> dict:
+    """name -> Result for every submission: reused, or graded by workers."""
+    store = ResultCache(out / ".cache", a, cache_settings(limit, cell_timeout, call_timeout, walls))
+    journal = Journal(out / ".cache")
     keys = {name: store.key(path, name) for path, name in zip(paths, names)}
     results = {}
-    if cache:
-        for name in names:
+    for name in names:
+        if cache or keys[name] in journal.keys:
             hit = store.get(keys[name])
             if hit is not None:
                 results[name] = hit
-    scratch = Path(tempfile.mkdtemp(prefix="dc-batch-"))
-    worker_args = ["--timeout", str(limit)]
+    scratch = scratch_folder(out)
+    worker_args = ["--timeout", str(limit), "--sandbox", json.dumps(walls.to_json())]
     worker_args += [arg for key, value in (("cell", cell_timeout), ("call", call_timeout)) if value is not None
                     for arg in (f"--{key}-timeout", str(value))]
     mpl = mpl_font_cache()
     if mpl is not None:
         worker_args += ["--mpl-cache", str(mpl)]
-    runner = Runner(assignment, scratch, limit, worker_args)
+    runner = Runner(a.id, scratch, limit, worker_args)
     jobs = [Job(p, n, scratch / f"{i}.json") for i, (p, n) in enumerate(zip(paths, names)) if n not in results]
     try:
-        with tqdm(total=len(jobs), desc=f"grading {assignment}", unit="sub", disable=not progress) as bar, \
+        with tqdm(total=len(jobs), desc=f"grading {a.id}", unit="sub", disable=not progress) as bar, \
                 ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {pool.submit(runner.run, job): job for job in jobs}
             try:
@@ -223,14 +328,12 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
                         results[job.name] = result
                         if not set(result.flags) & TRANSIENT:
                             store.put(keys[job.name], result)
+                            journal.add(keys[job.name])
                     bar.update(1)
             except BaseException:  # Ctrl-C: take every worker and kernel down with the batch
                 runner.stop_all()
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    ordered = [results[n] for n in names if n in results]
-    if scores is not None:
-        ordered = scores.apply(ordered)
-    write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None)
-    return ordered
+    journal.close()
+    return results

@@ -8,6 +8,12 @@ For each assignment's reference submission it times, interleaved, `repeats` time
 - graded: `diffcourse grade ID FOLDER --out OUT --no-cache --workers 1` in a fresh process, every check
   and the process boundary included;
 and prints the best of each, their ratio, and where the graded run's time went (from the result's phases).
+
+Then the sandbox (`boundary/sandbox.py`): one assignment's (the first by default) bundled reference, skeleton and mistakes graded as a
+batch (`--no-cache`), interleaved, `repeats` times each: behind the plain process boundary (``--sandbox off``)
+with 1 worker, behind every wall the platform allows with 1 worker and with 2; it prints the walls, the best
+time of each, the sandbox's overhead per submission (seconds and the ratio to the plain boundary, also for the
+kernel's start alone) and the throughput in submissions per minute.
 """
 
 from __future__ import annotations
@@ -42,6 +48,48 @@ def plain(assignment, notebook: Path, tmp: Path) -> float:
                    "--output", "executed.ipynb", f"{assignment.id}.ipynb"], folder)
 
 
+def batch(assignment, folder: Path, tmp: Path, *, sandbox: str, workers: int) -> tuple[float, list]:
+    """Seconds to grade `folder` as a batch, and each result's kernel start-up time (s)."""
+    out = tmp / f"out-{sandbox}-{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    seconds = _timed([sys.executable, "-m", "autograder.cli", "grade", assignment.id, str(folder), "--out", str(out),
+                      "--no-cache", "--workers", str(workers), "--sandbox", sandbox], tmp)
+    results = [json.loads(p.read_text()) for p in (out / ".cache").glob("*.json") if p.name != "unfinished.json"]
+    return seconds, [r["phases"].get("start", 0.0) for r in results]
+
+
+def sandbox_overhead(assignment_id: str, repeats: int) -> None:
+    from ..boundary.sandbox import probe
+
+    a = course.get(assignment_id)
+    with tempfile.TemporaryDirectory(prefix="dc-bench-") as tmp:
+        folder = Path(tmp) / "in"
+        folder.mkdir()
+        picked = ["reference.ipynb", "skeleton.ipynb", *sorted(p.name for p in a.examples_dir.glob("wrong_*.ipynb"))]
+        for name in picked:
+            shutil.copy(a.examples_dir / name, folder / name)
+        runs = {("off", 1): [], ("auto", 1): [], ("auto", 2): []}
+        starts = {}
+        for _ in range(repeats):
+            for (mode, workers), times in runs.items():
+                seconds, start = batch(a, folder, Path(tmp), sandbox=mode, workers=workers)
+                if not times or seconds < min(times):
+                    starts[mode, workers] = sum(start) / len(start)
+                times.append(seconds)
+    n = len(picked)
+    best = {key: min(times) for key, times in runs.items()}
+    click.echo(f"\n{probe().summary()}")
+    click.echo(f"{assignment_id}: {n} submissions ({', '.join(p.removesuffix('.ipynb') for p in picked)}), "
+               f"best of {repeats}")
+    for (mode, workers), seconds in best.items():
+        click.echo(f"  --sandbox {mode:<4} --workers {workers}: {seconds:6.1f} s, {60 * n / seconds:5.1f} submissions/min, "
+                   f"kernel start {starts[mode, workers]:.2f} s on average")
+    off, on = best["off", 1], best["auto", 1]
+    click.echo(f"  sandbox overhead per submission: {(on - off) / n:+.2f} s (sandboxed/plain {on / off:.3f}; "
+               f"kernel start {starts['auto', 1] / starts['off', 1]:.2f}x)")
+    click.echo(f"  2 workers / 1 worker throughput (sandboxed): {on / best['auto', 2]:.2f}x")
+
+
 def graded(assignment, notebook: Path, tmp: Path) -> tuple[float, dict]:
     inbox, out = tmp / "in", tmp / "out"
     shutil.rmtree(inbox, ignore_errors=True)
@@ -61,7 +109,18 @@ def graded(assignment, notebook: Path, tmp: Path) -> tuple[float, dict]:
 @click.argument("ids", nargs=-1)
 @click.option("--repeats", default=2, show_default=True, help="Interleaved runs of each; the best is reported.")
 @click.option("--submission", default="reference.ipynb", show_default=True, help="File in tests/submissions/ID/.")
-def main(ids, repeats, submission) -> None:
+@click.option("--part", type=click.Choice(["all", "notebook", "sandbox"]), default="all", show_default=True,
+              help="notebook: graded vs nbconvert per assignment; sandbox: the sandbox's overhead and throughput.")
+@click.option("--sandbox-assignment", default=None,
+              help="Whose bundled submissions the sandbox part grades (default: the first assignment).")
+def main(ids, repeats, submission, part, sandbox_assignment) -> None:
+    if part in ("all", "notebook"):
+        notebooks(ids, repeats, submission)
+    if part in ("all", "sandbox"):
+        sandbox_overhead(sandbox_assignment or course.assignment_ids()[0], repeats)
+
+
+def notebooks(ids, repeats, submission) -> None:
     header = (f"{'assignment':<11} {'plain s':>8} {'graded s':>9} {'graded/plain':>13}   "
               "graded run: worker+kernel start, notebook, checks, rest (s)")
     click.echo(header)

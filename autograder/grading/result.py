@@ -99,6 +99,7 @@ class Result:
     current: dict | None = None  # what the worker is doing now (a cell or a check), for crash recovery
     kernel: dict = field(default_factory=dict)  # pid and tag of the live kernel, for clean-up after a crash
     figures: list = field(default_factory=list)  # [{"cell", "png" (base64)}]: what the notebook drew, for feedback
+    sandbox: dict = field(default_factory=dict)  # the walls its kernel ran behind (boundary.sandbox.Protections)
 
     @classmethod
     def blank(cls, assignment: str, submission: str, suite) -> "Result":

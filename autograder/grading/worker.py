@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import replace
@@ -19,6 +20,7 @@ from pathlib import Path
 import click
 
 from .. import course
+from ..boundary import sandbox
 from ..boundary.process import KernelProcess
 from .result import Flag, Plan, Result
 from .submission import BadSubmission, load_notebook, prepare_workdir, submission_name
@@ -32,9 +34,11 @@ def write_json(path: Path, data: dict) -> None:
 
 def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name: str | None = None,
                      mpl_cache: Path | None = None, timeout: float | None = None, cell_timeout: float | None = None,
-                     call_timeout: float | None = None) -> Result:
-    """Grade the notebook (or export zip) at `path`, writing the result to `out` as it goes."""
+                     call_timeout: float | None = None, protections: sandbox.Protections | None = None) -> Result:
+    """Grade the notebook (or export zip) at `path`, writing the result to `out` as it goes. The kernel runs
+    behind `protections` (default: what `sandbox.probe()` finds)."""
     started = time.monotonic()
+    protections = protections or sandbox.probe()
     a = course.get(assignment)
     overrides = {"submission": timeout, "cell": cell_timeout, "call": call_timeout}
     limits = replace(a.config.limits, **{k: v for k, v in overrides.items() if v is not None})
@@ -45,13 +49,15 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
         from ..checks import load_suite
 
         result = Result.blank(assignment, name, load_suite(assignment))
+        result.sandbox = protections.to_json()
         result.note(f"could not be graded: {err}")
         result.flag(Flag.INVALID)
         result.finished = True
         write_json(out, result.to_json())
         return result
     workdir = prepare_workdir(a, nb, Path(tempfile.mkdtemp(prefix="dc-sub-")))
-    process = KernelProcess(workdir, memory_bytes=int(limits.memory_gb * 2**30), mpl_cache=mpl_cache)
+    process = KernelProcess(workdir, limits=limits.kernel(), protections=protections,
+                            output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache)
     try:
         process.start()  # the kernel boots while this process imports torch and the checks
         from ..boundary.kernel import StudentKernel
@@ -61,6 +67,7 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
         grader = Grader(assignment, nb, name, suite=load_suite(assignment),
                         kernel=StudentKernel(workdir, process=process), limits=limits, plan=plan or Plan(),
                         on_progress=lambda result: write_json(out, result.to_json()), started=started)
+        grader.result.sandbox = protections.to_json()
         result = grader.grade()
     finally:
         process.remove()
@@ -79,14 +86,31 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
 @click.option("--cell-timeout", type=float, help="Seconds per notebook cell.")
 @click.option("--call-timeout", type=float, help="Seconds per call of a student's function.")
 @click.option("--name", help="The submission's name in the reports (default: the file's stem).")
-def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, call_timeout, name) -> None:
+@click.option("--sandbox", "walls", help="The walls to grade behind: JSON of sandbox.Protections (default: probe).")
+def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, call_timeout, name, walls) -> None:
     """Grade one submission and write its result JSON to OUT."""
+    _die_with_parent()
     todo = Plan()
     if plan and plan.exists():
         data = json.loads(plan.read_text())
         todo = Plan(set(data.get("skip_cells", [])), dict(data.get("failed_checks", {})))
     grade_submission(assignment, submission, out, plan=todo, name=name, mpl_cache=mpl_cache, timeout=timeout,
-                     cell_timeout=cell_timeout, call_timeout=call_timeout)
+                     cell_timeout=cell_timeout, call_timeout=call_timeout,
+                     protections=sandbox.Protections(**json.loads(walls)) if walls else None)
+
+
+def _die_with_parent() -> None:
+    """Be killed with the batch that started this worker (Linux), even by SIGKILL; then the kernel goes too.
+    Started by a batch that is already gone: stop now."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent or parent == 1:
+        os._exit(1)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ import base64
 import binascii
 import csv
 import html
+import io
 import json
+import os
 from pathlib import Path
 
 
@@ -34,16 +36,22 @@ def write_grades_csv(results: list, path: Path, written: bool = False) -> None:
     With `written` (a score sheet was merged) the written questions get columns too, empty where not graded
     yet; `total` counts the written points graded and `possible` what `total` is out of (the automatic points
     plus the maxima of the written questions graded: `Result.possible`)."""
-    if not results:
-        path.write_text("submission,total,possible,status,flagged_because\n")
-        return
-    names = _columns(results, written)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["submission", *names, "total", "possible", "status", "flagged_because"])
-        for r in sorted(results, key=lambda r: r.submission):
-            writer.writerow([r.submission, *(_cell(r, n) for n in names), _fmt(r.total),
-                             _fmt(r.possible), r.status, "; ".join(r.integrity)])
+    names = _columns(results, written) if results else []
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(["submission", *names, "total", "possible", "status", "flagged_because"])
+    for r in sorted(results, key=lambda r: r.submission):
+        writer.writerow([r.submission, *(_cell(r, n) for n in names), _fmt(r.total),
+                         _fmt(r.possible), r.status, "; ".join(r.integrity)])
+    _atomic(path, text.getvalue())
+
+
+def _atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a reader (or a crash) sees the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def gradescope(result, hidden_visibility: str = "after_published") -> dict:
@@ -70,7 +78,8 @@ def gradescope(result, hidden_visibility: str = "after_published") -> dict:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"status": result.status, "flagged_because": list(result.integrity)},
+        "extra_data": {"status": result.status, "flagged_because": list(result.integrity),
+                       "sandbox": sandbox_summary(result)},
     }
 
 
@@ -142,20 +151,43 @@ def _written_feedback(q) -> list:
             *("  " + line for line in _item_lines(q))]
 
 
-def write_reports(results: list, out: Path, hidden_visibility: str = "after_published", written: bool = False) -> None:
+def sandbox_summary(result) -> str:
+    """Which walls the submission's kernel ran behind (`boundary.sandbox`), as one line."""
+    from ..boundary.sandbox import Protections
+
+    walls = getattr(result, "sandbox", None)
+    return Protections(**walls).summary() if walls else "sandbox: not recorded (graded before issue 11)"
+
+
+def sandbox_lines(results: list) -> list:
+    """The distinct sandbox summaries of `results`, with how many submissions each (for the TA's terminal)."""
+    counts: dict = {}
+    for r in results:
+        line = sandbox_summary(r)
+        counts[line] = counts.get(line, 0) + 1
+    return [line if len(counts) == 1 else f"{line} [{n} submission(s)]" for line, n in counts.items()]
+
+
+def write_reports(results: list, out: Path, hidden_visibility: str = "after_published", written: bool = False,
+                  sandbox=None) -> None:
     """grades.csv, results/<submission>.json (Gradescope), feedback/<submission>.txt and, for a notebook that drew
-    figures, feedback/<submission>.html (the text and the figures) under `out`. `written`:
+    figures, feedback/<submission>.html (the text and the figures) under `out`, and grading.json (the sandbox
+    `sandbox`, a `boundary.sandbox.Protections`, the batch ran behind, and each submission's). `written`:
     a score sheet was merged into `results` (grades.csv then has the written questions' columns)."""
     out.mkdir(parents=True, exist_ok=True)
+    summary = {"sandbox": sandbox.to_json() if sandbox is not None else None,
+               "sandbox_summary": sandbox.summary() if sandbox is not None else None,
+               "submissions": {r.submission: sandbox_summary(r) for r in results}}
+    _atomic(out / "grading.json", json.dumps(summary, indent=1))
     (out / "results").mkdir(exist_ok=True)
     (out / "feedback").mkdir(exist_ok=True)
     write_grades_csv(results, out / "grades.csv", written)
     for r in results:
-        (out / "results" / f"{r.submission}.json").write_text(json.dumps(gradescope(r, hidden_visibility), indent=1))
-        (out / "feedback" / f"{r.submission}.txt").write_text(feedback_text(r))
+        _atomic(out / "results" / f"{r.submission}.json", json.dumps(gradescope(r, hidden_visibility), indent=1))
+        _atomic(out / "feedback" / f"{r.submission}.txt", feedback_text(r))
         page = out / "feedback" / f"{r.submission}.html"
         if valid_figures(r):
-            page.write_text(feedback_page(r))
+            _atomic(page, feedback_page(r))
         else:
             page.unlink(missing_ok=True)
 

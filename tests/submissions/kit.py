@@ -7,8 +7,9 @@ An assignment's `examples.py` defines:
 - `VARIANTS`: other correct ways to write some functions (`Variant`), checked in-process;
 - `MISTAKES`: realistic mistakes, one function each (`Mistake`); those with `submit=True` are also written
   as `wrong_<name>.ipynb` and graded end to end;
-- `HOSTILE`: which functions the generic hostile submissions use (`Hostile`); one assignment also names
-  where the attacks on the process boundary itself go (`Hostile.boundary`).
+- `HOSTILE`: which functions the generic hostile submissions use (`Hostile`); one assignment also carries the
+  Otter export zip (`Hostile.export`). The attacks on the process boundary and the sandbox themselves (the same
+  whatever the assignment) are `tests/hostile.py`'s.
 
 `tests/test_checks.py` runs every check in-process on the master solution, the reference and each
 variant (full marks, every comparison well inside its bound) and on each mistake (points lost on its
@@ -56,18 +57,8 @@ class Hostile:
     delegating: list  # the questions those functions belong to (they must lose points)
     find_after: str  # function after whose question the file-system search for course_core is inserted
     middle: str  # function after whose question the cell-level attacks (patches; os._exit) go
-    # The attacks on the process boundary (os._exit, a looping and an exiting function, a killed parent) do
-    # the same whatever the assignment, so one assignment's examples carry them (see make_submissions.py).
-    boundary: "Boundary | None" = None
-
-
-@dataclass(frozen=True)
-class Boundary:
-    """Where the attacks on the process boundary itself act."""
-
-    last: str  # function after whose question the grader's parent is killed
-    looping: str  # function whose body loops forever
-    exiting: str  # function that calls sys.exit
+    # Reading an Otter export zip is the same for every assignment: one assignment's examples carry one.
+    export: bool = False
 
 
 @dataclass
@@ -153,18 +144,6 @@ for _ in range(8):
 import course_core  # fails when the grader keeps the reference out of reach
 '''
 
-OS_EXIT = '''
-import os
-
-os._exit(1)
-'''
-
-KILL_PARENT = '''
-import os
-
-os.kill(os.getppid(), 9)
-'''
-
 INFINITE_LOOP = '''
 while True:
     pass
@@ -225,27 +204,3 @@ for path in ["results.json", os.path.join("..", "results.json"), os.path.join(".
     except OSError:
         pass
 ''']
-
-
-def with_loop(code: str, name: str) -> str:
-    """The function `name` in `code`, looping forever on a batch of one (the notebook's own cells use larger
-    batches, so only the hidden checks' B = 1 edge case hangs: the submission costs one call limit)."""
-    [fn] = [n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef) and n.name == name]
-    first = fn.args.args[0].arg
-    return _prepend(code, name, [f"while {first}.shape[0] == 1:  # never returns on a batch of one", "    pass"])
-
-
-def with_sys_exit(code: str, name: str) -> str:
-    """The function `name` in `code`, calling `sys.exit(0)` before doing anything."""
-    return _prepend(code, name, ["import sys", "", "sys.exit(0)"])
-
-
-def _prepend(code: str, name: str, statements: list) -> str:
-    tree = ast.parse(code)
-    [fn] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
-    lines = code.split("\n")
-    first = fn.body[0]
-    indent = " " * first.col_offset
-    at = first.end_lineno if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) else first.lineno - 1
-    lines[at:at] = [f"{indent}{s}" if s else "" for s in statements]
-    return "\n".join(lines)

@@ -8,12 +8,12 @@ Every assignment with a `tests/submissions/<id>/examples.py` (see kit.py) gets, 
 - `reference.ipynb`: every function from the examples' REFERENCE, and the written answers;
 - `skeleton.ipynb`: the untouched student notebook;
 - `wrong_<name>.ipynb`: the reference with one catalogued mistake (those marked `submit=True`);
-- `hostile_*.ipynb`: submissions that try to cheat or to take the grader down. Every assignment gets the
-  attacks on its own code (delegating to course_core, monkeypatching its reference); the attacks on the
-  process boundary itself (`os._exit`, a looping and an exiting function, killing the grader's parent) do the
-  same whatever the assignment, so only the one whose `HOSTILE.boundary` names where they go carries them;
-- `reference_export.zip`: the reference as `<id>.ipynb` in a zip, as `grader.export()` would ship it (without
-  the experiment cells, which reference.ipynb runs already);
+- `hostile_*.ipynb`: submissions that try to cheat. Every assignment gets the attacks on its own code
+  (delegating to course_core, monkeypatching its reference); the attacks on the process boundary and the
+  sandbox (`os._exit`, loops, signals, daemons, bombs, ...) do the same whatever the assignment and are graded
+  once, in tests/hostile.py's suite;
+- `reference_export.zip` (the assignment whose `HOSTILE.export` is set): the reference as `<id>.ipynb` in a zip,
+  as `grader.export()` would ship it (without the experiment cells, which reference.ipynb runs already);
 - `expected.json`: per submission, `{"lose": [questions that must score below full], "zero": bool,
   "status": [the status tags it must get, exactly]}`; every automatically graded question not listed must
   get full marks.
@@ -47,8 +47,7 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from kit import (KILL_PARENT, OS_EXIT, FIND_COURSE_CORE, assignments_with_examples,  # noqa: E402
-                 load, monkeypatch_cells, with_loop, with_sys_exit)
+from kit import FIND_COURSE_CORE, assignments_with_examples, load, monkeypatch_cells  # noqa: E402
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -90,19 +89,6 @@ def submissions(assignment: str) -> list[Submission]:
         Submission("hostile_monkeypatch", inserts=[(h.middle, cell) for cell in monkeypatch_cells(assignment)],
                    lose=everything, zero=True, status=suspicious),
     ]
-    if h.boundary:  # the attacks on the process boundary itself: one assignment carries them (kit.Hostile)
-        b = h.boundary
-        subs += [
-            Submission("hostile_os_exit", functions=ref, written=written, inserts=[(h.middle, OS_EXIT)],
-                       status=["kernel-died"] + suspicious),
-            Submission("hostile_infinite_loop", functions={**ref, b.looping: with_loop(ref[b.looping], b.looping)},
-                       written=written, lose=[question_of[b.looping]], status=["timeout"]),
-            Submission("hostile_sys_exit_in_function",
-                       functions={**ref, b.exiting: with_sys_exit(ref[b.exiting], b.exiting)},
-                       written=written, lose=[question_of[b.exiting]]),
-            Submission("hostile_kill_parent", functions=ref, written=written, inserts=[(b.last, KILL_PARENT)],
-                       status=["killed-grader"] + suspicious),
-        ]
     return subs
 
 
@@ -220,10 +206,13 @@ def generate(assignment: str) -> dict[str, bytes]:
     for sub in submissions(assignment):
         files[f"{sub.stem}.ipynb"] = nbformat.writes(make_notebook(student, sub, assignment)).encode()
         expected[sub.stem] = {"lose": sub.lose, "zero": sub.zero, "status": sub.status}
-    export = Submission("reference_export", functions=load(assignment).functions(), written=load(assignment).written)
-    files["reference_export.zip"] = _zip_bytes(f"{assignment}.ipynb",  # the export path, without the experiments
-                                               nbformat.writes(make_notebook(student, export, assignment)).encode())
-    expected["reference_export"] = {"lose": [], "zero": False, "status": []}
+    examples = load(assignment)
+    if examples.hostile and examples.hostile.export:  # reading an export zip is the same for every assignment:
+        # one assignment's examples carry it (each example costs a full grading)
+        export = Submission("reference_export", functions=examples.functions(), written=examples.written)
+        files["reference_export.zip"] = _zip_bytes(f"{assignment}.ipynb",  # the export path, without the experiments
+                                                   nbformat.writes(make_notebook(student, export, assignment)).encode())
+        expected["reference_export"] = {"lose": [], "zero": False, "status": []}
     files["expected.json"] = (json.dumps(expected, indent=2, sort_keys=True) + "\n").encode()
     return files
 

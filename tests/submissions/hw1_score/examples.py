@@ -1,7 +1,7 @@
 """Example submissions of hw1_score: a reference written differently from the master solution, other
 correct writings, realistic mistakes, and where the hostile submissions act. See tests/submissions/kit.py."""
 
-from kit import Boundary, Hostile, Mistake, Variant
+from kit import Hostile, Mistake, Variant
 
 REFERENCE = {}
 
@@ -352,5 +352,5 @@ def dsm_loss(score_model, x0, sigma, noise):
     delegating=["gmm_score", "tweedie_denoiser", "dsm_loss"],
     find_after="tweedie_denoiser",  # the path search runs before dsm_loss's cell
     middle="dsm_loss",
-    boundary=Boundary(last="annealed_langevin", looping="langevin_step", exiting="tweedie_denoiser"),
+    export=True,
 )

@@ -1,0 +1,224 @@
+"""The sandbox around the student's kernel (autograder/boundary/sandbox.py): what the probe finds and says, what
+a kernel behind the walls can see and do, and that grading without them says so. The attacks themselves are in
+test_hostile.py."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from autograder import course
+from autograder.boundary import sandbox
+from autograder.boundary.kernel import StudentKernel
+from autograder.cli import main as cli
+
+ROOT = Path(__file__).resolve().parents[1]
+WALLS = sandbox.probe()
+
+
+@pytest.fixture
+def fresh_probe():
+    sandbox._probe.cache_clear()
+    yield
+    sandbox._probe.cache_clear()
+
+
+def test_off_names_every_wall_as_not_in_force():
+    off = sandbox.probe("off")
+    assert not any(getattr(off, wall) for wall in sandbox.Protections.WALLS)
+    assert off.summary().startswith("sandbox: none; limits on memory")
+    assert "NOT in force: a user of its own (--sandbox off); a file system of its own (--sandbox off)" in off.summary()
+
+
+def test_the_mode_comes_from_the_environment(monkeypatch, fresh_probe):
+    monkeypatch.setenv("DIFFCOURSE_SANDBOX", "off")
+    assert sandbox.probe().mode == "off"
+    monkeypatch.setenv("DIFFCOURSE_SANDBOX", "sometimes")
+    with pytest.raises(ValueError, match="use one of auto, require, off"):
+        sandbox.probe()
+
+
+def test_without_bubblewrap_the_report_says_what_is_missing_and_require_refuses(monkeypatch, fresh_probe):
+    real = sandbox.shutil.which
+    monkeypatch.setattr(sandbox.shutil, "which", lambda tool: None if tool == "bwrap" else real(tool))
+    found = sandbox.probe("auto")
+    assert not found.files and not found.processes
+    assert found.missing["files"] == "bubblewrap not found (apt-get install bubblewrap)"
+    assert "NOT in force: " in found.summary() and "a file system of its own (bubblewrap not found" in found.summary()
+    if os.geteuid() == 0:  # root still gets a uid of its own (setpriv) and no network (unshare)
+        assert found.user and found.network
+    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap not found"):
+        sandbox.probe("require")
+
+
+def test_not_root_gets_no_uid_of_its_own(monkeypatch, fresh_probe):
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    found = sandbox.probe("auto")
+    assert not found.user and found.missing["user"] == "the grader does not run as root"
+
+
+def test_the_command_shows_the_kernel_only_what_it_needs(tmp_path):
+    walls = sandbox.Protections("auto", user=True, files=True, processes=True, network=True)
+    launch, run, work = tmp_path / "launch", tmp_path / "run", tmp_path / "work"
+    argv = sandbox.wrap(["python", "boot.py"], walls, uid=sandbox.UID_BASE + 7, launch=launch, run=run, workdir=work)
+    binds = {argv[i + 1]: argv[i] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind", "--tmpfs")}
+    assert binds[str(launch)] == "--ro-bind" and binds[str(run)] == binds[str(work)] == "--bind"
+    assert str(ROOT) not in binds or binds[str(ROOT)] == "--tmpfs"
+    assert not [p for p, how in binds.items() if how != "--tmpfs" and (p == str(ROOT) or p.startswith(f"{ROOT}/")
+                                                                       and not p.startswith(f"{ROOT}/.venv"))]
+    for option in ("--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session"):
+        assert option in argv
+    assert argv[-2:] == ["python", "boot.py"] and f"--reuid={sandbox.UID_BASE + 7}" in argv
+
+
+@pytest.mark.skipif(not WALLS.complete, reason=f"needs every wall: {WALLS.summary()}")
+def test_a_kernel_behind_the_walls(tmp_path):
+    """Its own uid, none of the course's files or other folders, only its own processes, no network, its work
+    folder writable and nothing else, limits it cannot raise: a file past `file_mb` and more than `open_files`
+    files fail inside the kernel."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    k = StudentKernel(tmp_path / "work")
+    k.workdir.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("a secret next to the kernel's folder")
+    try:
+        k.start()
+        code = f"""
+import json, os, resource, socket
+def ls(path):
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+    except PermissionError:
+        return "denied"
+facts = {{"uid": os.getuid(), "groups": os.getgroups(), "cwd_writable": os.access(".", os.W_OK),
+         "repo": ls({str(ROOT)!r}), "root": ls("/"), "outside": os.path.exists({str(outside)!r}),
+         "tmp": os.listdir("/tmp"), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+         "usr_writable": os.access("/usr/lib", os.W_OK),
+         "nproc": resource.getrlimit(resource.RLIMIT_NPROC), "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)}}
+try:
+    import course_core
+    facts["course_core"] = True
+except ImportError:
+    facts["course_core"] = False
+try:
+    socket.create_connection(("127.0.0.1", {server.getsockname()[1]}), timeout=1)
+    facts["network"] = True
+except OSError:
+    facts["network"] = False
+try:
+    with open("big.bin", "wb") as fh:
+        for _ in range(facts["fsize"][0] // 2**20 + 2):
+            fh.write(bytes(2**20))
+    facts["big_file"] = "written"
+except OSError as err:
+    facts["big_file"] = err.errno
+finally:
+    os.remove("big.bin")
+handles = []
+try:
+    for _ in range(100_000):
+        handles.append(open(os.devnull))
+    facts["many_files"] = "opened"
+except OSError as err:
+    facts["many_files"] = err.errno
+for h in handles:
+    h.close()
+try:
+    resource.setrlimit(resource.RLIMIT_NPROC, (10**6, 10**6))
+    facts["raised"] = True
+except (ValueError, OSError):
+    facts["raised"] = False
+print(json.dumps(facts))
+"""
+        run = k.execute(code, 60)
+        assert run.status == "ok", run
+        facts = json.loads(run.stdout)
+    finally:
+        k.shutdown()
+        with pytest.raises(OSError):
+            server.accept()  # nobody called
+        server.close()
+    limits = course.Limits()
+    assert facts["uid"] >= sandbox.UID_BASE and facts["groups"] == []
+    assert facts["cwd_writable"] and not facts["usr_writable"]
+    # the course folder: absent, or (the virtual environment inside it is bound) a folder it may not list
+    assert facts["repo"] in ([], "denied") and not {"work", "srv", "home", "opt", "mnt"} & set(facts["root"]) - {
+        ROOT.parts[1]}
+    own = {Path(folder).relative_to("/tmp").parts[0] for folder in (k.workdir, k.process.private)
+           if Path(folder).is_relative_to("/tmp")}
+    assert not facts["outside"] and set(facts["tmp"]) <= own and not facts["course_core"]  # /tmp: its folders' tops
+    assert len(facts["pids"]) <= 3 and facts["pids"][0] == 1  # bubblewrap's init, the kernel (and its own children)
+    assert not facts["network"] and not facts["raised"]
+    assert facts["nproc"] == [limits.processes] * 2 and facts["fsize"] == [int(limits.file_mb * 2**20)] * 2
+    assert facts["big_file"] == errno.EFBIG and facts["many_files"] == errno.EMFILE  # Python ignores SIGXFSZ
+
+
+def test_grading_without_the_walls_says_so(tmp_path):
+    """--sandbox off grades as before issue 11 and the terminal, grading.json and Gradescope's staff data say
+    which walls were not in force; --sandbox require where a wall is missing refuses before writing anything."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    out = tmp_path / "out"
+    done = CliRunner().invoke(cli, ["grade", "hw1_score", str(folder), "--out", str(out), "--sandbox", "off"])
+    assert done.exit_code == 0, done.output
+    line = sandbox.probe("off").summary()
+    assert line in done.output
+    assert json.loads((out / "grading.json").read_text())["sandbox_summary"] == line
+    assert json.loads((out / "results" / "empty.json").read_text())["extra_data"]["sandbox"] == line
+
+    def refuse(mode=None):
+        raise sandbox.SandboxUnavailable("--sandbox require: not in force here: no network (testing)")
+
+    import autograder.grading.batch as batch
+
+    original = batch.sandbox.probe
+    batch.sandbox.probe = refuse
+    try:
+        refused = CliRunner().invoke(cli, ["grade", "hw1_score", str(folder), "--out", str(tmp_path / "o2"),
+                                           "--sandbox", "require"])
+    finally:
+        batch.sandbox.probe = original
+    assert refused.exit_code == 1 and "not in force here: no network (testing)" in refused.output
+    assert not (tmp_path / "o2").exists()
+
+
+@pytest.mark.skipif(not WALLS.budget, reason=f"needs a control group: {WALLS.summary()}")
+def test_the_kernels_processes_share_one_memory_budget(tmp_path):
+    """Six children touching 512 MiB each, under a 2 GiB budget: the per-process cap (2 GiB of address space)
+    lets each one through, the shared budget does not (the OOM killer stops some of them), and the kernel lives."""
+    k = StudentKernel(tmp_path / "work", limits=course.Limits(memory_gb=2))
+    k.workdir.mkdir()
+    code = """
+import os
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = bytearray(2**29)
+            block[::4096] = b"1" * len(block[::4096])
+        finally:
+            os._exit(0)
+    children.append(pid)
+print(sorted(os.waitpid(pid, 0)[1] for pid in children))
+"""
+    try:
+        k.start()
+        run = k.execute(code, 120)
+        assert run.status == "ok", run
+        statuses = json.loads(run.stdout)
+        assert k.execute("print('alive')", 30).stdout.strip() == "alive"
+    finally:
+        k.shutdown()
+    assert statuses.count(9) >= 1, statuses  # killed by SIGKILL (the OOM killer), not exited
+    assert k.process.budget is not None and not any(folder.exists() for folder in k.process.budget.folders)
