@@ -363,4 +363,4 @@ def test_a_batch_killed_outright_is_resumed_and_a_second_grader_is_refused(tmp_p
 def _workers_of(out: Path) -> list:
     return [p for p in psutil.process_iter(["cmdline"])
             if "autograder.grading.worker" in " ".join(p.info["cmdline"] or [])
-            and any(str(batch.scratch_name(out)) in part for part in p.info["cmdline"] or [])]
+            and any(batch.scratch_prefix(out) in part for part in p.info["cmdline"] or [])]

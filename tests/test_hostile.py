@@ -63,6 +63,7 @@ def batch(tmp_path_factory):
     listener = Listener()
     out, subs = root / "out", root / "submissions"
     subs.mkdir()
+    (root / "canary.txt").write_text("untouched")  # symlinks_for_the_restart points the grader at it
     cases = {c.name: c for c in hostile.cases(listener.port, str(out)) if _safe(c)}
     for name, case in cases.items():
         (subs / f"{name}{case.suffix}").write_bytes(hostile.build(case))
@@ -162,6 +163,7 @@ def test_no_file_was_written_outside_the_submission(batch):
     for folder in (root, batch["subs"], batch["out"], Path("/tmp")):
         assert not [p for p in folder.glob("hostile_slip*")], folder
     assert not Path("/tmp/pwned").exists()
+    assert (root / "canary.txt").read_text() == "untouched"
 
 
 def test_sleeping_just_under_the_cell_limit_in_every_cell_is_stopped_by_the_submission_limit(tmp_path):

@@ -7,7 +7,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -86,8 +90,11 @@ def test_a_kernel_behind_the_walls(tmp_path):
     server.settimeout(0.5)
     k = StudentKernel(tmp_path / "work")
     k.workdir.mkdir()
-    outside = tmp_path / "outside.txt"
-    outside.write_text("a secret next to the kernel's folder")
+    shelf = Path(tempfile.mkdtemp(prefix="dc-test-shelf-"))  # world-readable: only the mount namespace hides it
+    os.chmod(shelf, 0o755)
+    outside = shelf / "outside.txt"
+    outside.write_text("a secret any user could read")
+    os.chmod(outside, 0o644)
     try:
         k.start()
         code = f"""
@@ -103,6 +110,7 @@ facts = {{"uid": os.getuid(), "groups": os.getgroups(), "cwd_writable": os.acces
          "repo": ls({str(ROOT)!r}), "root": ls("/"), "outside": os.path.exists({str(outside)!r}),
          "tmp": os.listdir("/tmp"), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
          "usr_writable": os.access("/usr/lib", os.W_OK),
+         "status": dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines()),
          "nproc": resource.getrlimit(resource.RLIMIT_NPROC), "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)}}
 try:
     import course_core
@@ -144,6 +152,7 @@ print(json.dumps(facts))
         facts = json.loads(run.stdout)
     finally:
         k.shutdown()
+        shutil.rmtree(shelf)
         with pytest.raises(OSError):
             server.accept()  # nobody called
         server.close()
@@ -159,6 +168,9 @@ print(json.dumps(facts))
     assert len(facts["pids"]) <= 3 and facts["pids"][0] == 1  # bubblewrap's init, the kernel (and its own children)
     assert not facts["network"] and not facts["raised"]
     assert facts["nproc"] == [limits.processes] * 2 and facts["fsize"] == [int(limits.file_mb * 2**20)] * 2
+    status = {key: value.strip() for key, value in facts["status"].items()}
+    assert status["CapEff"] == status["CapPrm"] == status["CapBnd"] == status["CapInh"] == "0" * 16
+    assert status["NoNewPrivs"] == "1"  # no setuid program gives anything back
     assert facts["big_file"] == errno.EFBIG and facts["many_files"] == errno.EMFILE  # Python ignores SIGXFSZ
 
 
@@ -222,3 +234,101 @@ print(sorted(os.waitpid(pid, 0)[1] for pid in children))
         k.shutdown()
     assert statuses.count(9) >= 1, statuses  # killed by SIGKILL (the OOM killer), not exited
     assert k.process.budget is not None and not any(folder.exists() for folder in k.process.budget.folders)
+
+
+@pytest.mark.skipif(not WALLS.budget, reason=f"needs a control group: {WALLS.summary()}")
+def test_empty_budgets_left_by_a_killed_batch_are_swept_and_busy_ones_kept():
+    import subprocess
+
+    from autograder.boundary.cgroup import Budget, sweep_stale
+
+    left = Budget(f"kernel-test-left-{os.getpid()}", memory_bytes=2**28, processes=8)
+    busy = Budget(f"kernel-test-busy-{os.getpid()}", memory_bytes=2**28, processes=8)
+    sleeper = subprocess.Popen(busy.enter(["sleep", "30"]))
+    try:
+        for _ in range(100):  # until the shell has entered the group
+            if busy.pids():
+                break
+            __import__("time").sleep(0.05)
+        assert sweep_stale(age=3600) == 0 or left.folders[0].exists()  # young: kept
+        sweep_stale(age=-1)
+        assert not any(f.exists() for f in left.folders)
+        assert all(f.exists() for f in busy.folders)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        busy.remove()
+        left.remove()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not WALLS.network, reason="needs root (setpriv, unshare)")
+def test_without_bubblewrap_a_root_grader_still_gives_a_uid_of_its_own_and_no_network(tmp_path):
+    """The fallback a container without namespaces for bubblewrap gets (Gradescope's, say): setpriv and
+    `unshare --net`; the course folder is then readable, which the report says."""
+    from autograder.boundary.process import KernelProcess
+
+    walls = sandbox.Protections("auto", user=True, network=True, missing={"files": "testing"})
+    work = tmp_path / "work"
+    work.mkdir()
+    limits = course.Limits()
+    k = StudentKernel(work, process=KernelProcess(work, limits=limits.kernel(), protections=walls))
+    server = socket.create_server(("127.0.0.1", 0))  # listening here, outside the kernel's network namespace
+    try:
+        k.start()
+        run = k.execute(f"""
+import os, socket
+try:
+    socket.create_connection(("127.0.0.1", {server.getsockname()[1]}), timeout=1)
+    net = "connected"
+except OSError as err:
+    net = type(err).__name__
+print(os.getuid(), os.access({str(ROOT / 'course_core' / 'score.py')!r}, os.R_OK), net)
+""", 60)
+    finally:
+        k.shutdown()
+        server.close()
+    uid, readable, net = run.stdout.split()
+    assert int(uid) >= sandbox.UID_BASE and readable == "True" and net != "connected", run.stdout
+    assert "a file system of its own (testing)" in walls.summary()
+
+
+@pytest.mark.skipif(not WALLS.files, reason=f"needs bubblewrap: {WALLS.summary()}")
+def test_a_normal_install_of_the_course_packages_is_an_empty_folder_behind_the_walls(tmp_path, monkeypatch):
+    """Installed beside the libraries (a normal install, as on Gradescope), `course_core` and `autograder` lie
+    inside a folder the kernel must see; there each is covered by an empty read-only folder."""
+    prefix = tmp_path / "prefix"
+    packages = prefix / "lib" / "site-packages"
+    for name in ("course_core", "autograder", "torchlike"):
+        (packages / name).mkdir(parents=True)
+        (packages / name / "__init__.py").write_text("SECRET = 1\n")
+    os.chmod(tmp_path, 0o755)
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [str(prefix), sys.base_prefix, sys.prefix])
+    monkeypatch.setattr(sandbox, "blocked_folders", lambda: [str(packages / "course_core"), str(packages / "autograder")])
+    walls = sandbox.Protections("auto", files=True, processes=True, network=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = sandbox.wrap(["ls", "-A", *(str(packages / n) for n in ("course_core", "autograder", "torchlike"))], walls,
+                        uid=0, launch=tmp_path / "work", run=tmp_path / "work", workdir=work)
+    listing = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    assert "torchlike:\n__init__.py" in listing  # the libraries are there
+    assert listing.count("__init__.py") == 1  # the course's packages are not
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not WALLS.network, reason="needs root (setpriv, unshare)")
+def test_a_batch_behind_a_uid_and_no_network_alone_grades(tmp_path, monkeypatch):
+    """The walls a root grader gets in a container that refuses namespaces to bubblewrap (Gradescope's): the
+    kernel's uid must reach its folder through the batch's scratch folders, and grades as anywhere else."""
+    import hostile
+
+    import autograder.grading.batch as batch
+
+    walls = sandbox.Protections("auto", user=True, network=True, missing={"files": "testing", "processes": "testing"})
+    monkeypatch.setattr(batch.sandbox, "probe", lambda mode=None: walls)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "right.ipynb").write_bytes(hostile.notebook([hostile.TWEEDIE]))
+    [result] = batch.grade_folder(assignment="hw1_score", submissions=folder, out=tmp_path / "out", progress=False,
+                                  cell_timeout=60.0, call_timeout=20.0)
+    assert result.status == "ok", result.notes
+    assert result.points_by_question()["tweedie_denoiser"] == result.points_by_question()["langevin_step"] == 3
+    assert result.sandbox == walls.to_json()

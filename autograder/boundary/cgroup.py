@@ -2,7 +2,8 @@
 
 The per-process limits `boot.py` sets (address space, processes of the uid) bound each process; a control group
 bounds the kernel and everything it starts together: its memory (resident pages, tmpfs included; past it the
-kernel's own OOM killer stops a process of this group, not another student's) and its number of tasks. The
+kernel's own OOM killer stops a process of this group, not another student's), its number of tasks, and, where
+the cpu controller is there, its CPU time to one CPU's worth (the kernel computes in one thread). The
 kernel enters the group before bubblewrap starts (`Budget.enter` prefixes its command with a two-line shell),
 so every process it ever starts is counted.
 """
@@ -30,14 +31,18 @@ def _hierarchies() -> dict:
             raise BudgetUnavailable(f"cgroup v2 without the memory and pids controllers ({' '.join(controllers)})")
         parent = ROOT / PARENT
         parent.mkdir(exist_ok=True)
-        (parent / "cgroup.subtree_control").write_text("+memory +pids")
-        return {"memory": parent, "pids": parent}
+        wanted = [c for c in ("memory", "pids", "cpu") if c in controllers]
+        (parent / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in wanted))
+        return {c: parent for c in wanted}
     found = {}
     for controller in ("memory", "pids"):
         if not (ROOT / controller / "cgroup.procs").exists():
             raise BudgetUnavailable(f"no cgroup {controller} controller mounted at {ROOT / controller}")
         found[controller] = ROOT / controller / PARENT
         found[controller].mkdir(exist_ok=True)
+    if (ROOT / "cpu" / "cgroup.procs").exists():  # optional: one CPU's worth per kernel
+        found["cpu"] = ROOT / "cpu" / PARENT
+        found["cpu"].mkdir(exist_ok=True)
     return found
 
 
@@ -53,7 +58,17 @@ class Budget:
             v2 = (ROOT / "cgroup.controllers").exists()
             memory, pids = places["memory"] / name, places["pids"] / name
             (memory / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(str(int(memory_bytes)))
+            swap = memory / ("memory.swap.max" if v2 else "memory.memsw.limit_in_bytes")
+            if swap.exists():  # no swapping past the budget either (v1: memory + swap)
+                swap.write_text("0" if v2 else str(int(memory_bytes)))
             (pids / "pids.max").write_text(str(int(processes)))
+            if "cpu" in places:  # at most one CPU, however many threads it starts: the others' share stays theirs
+                cpu = places["cpu"] / name
+                if v2:
+                    (cpu / "cpu.max").write_text("100000 100000")
+                else:
+                    (cpu / "cpu.cfs_period_us").write_text("100000")
+                    (cpu / "cpu.cfs_quota_us").write_text("100000")
         except OSError as err:
             self.folders = getattr(self, "folders", [])
             self.remove()
@@ -73,16 +88,20 @@ class Budget:
                 pass
         return found
 
+    def kill(self) -> None:
+        """SIGKILL every process in the group, however it detached."""
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
     def remove(self) -> None:
         """Kill every process still in the group and delete it (retried briefly while the processes exit)."""
         deadline = time.monotonic() + 10
         for folder in self.folders:
             while folder.exists():
-                for pid in self.pids():
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+                self.kill()
                 try:
                     folder.rmdir()
                 except OSError:
@@ -100,3 +119,25 @@ def remove_budget(name: str) -> None:
     budget = Budget.__new__(Budget)
     budget.folders = sorted({folder / name for folder in places.values() if (folder / name).exists()})
     budget.remove()
+
+
+def sweep_stale(age: float = 86400.0) -> int:
+    """Delete kernels' budgets that are empty and older than `age` seconds (left by a batch killed outright:
+    its kernels died with it, their groups stayed); returns how many. A young empty group may be one another
+    batch is about to enter, so it is left alone."""
+    try:
+        places = _hierarchies()
+    except (BudgetUnavailable, OSError):
+        return 0
+    removed = 0
+    now = time.time()
+    for parent in set(places.values()):
+        for folder in parent.glob("kernel-*"):
+            try:
+                empty = not (folder / "cgroup.procs").read_text().split()
+                if empty and now - folder.stat().st_mtime > age:
+                    folder.rmdir()
+                    removed += 1
+            except OSError:
+                continue
+    return removed

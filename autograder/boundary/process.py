@@ -78,7 +78,7 @@ def kill_tree(pid: int | None, started: float | None = None) -> None:
         pass
 
 
-def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int, mpl_cache: Path | None) -> dict:
+def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int) -> dict:
     """The kernel's whole environment: nothing of the grader's leaks in."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -97,10 +97,16 @@ def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int, mpl_cac
         "DC_KERNEL_TAG": tag,
         "DC_BRIDGE_FD": str(bridge_fd),
     }
-    (workdir / ".tmp").mkdir(exist_ok=True)
-    if mpl_cache is not None and mpl_cache.is_dir():  # a private copy of the font cache: fast start, nothing shared
-        shutil.copytree(mpl_cache, workdir / ".matplotlib", dirs_exist_ok=True)
     return env
+
+
+def prepare_workdir(workdir: Path, mpl_cache: Path | None) -> None:
+    """The kernel's temporary folder and a private copy of matplotlib's font cache (fast start, nothing shared).
+    Done once, before the first launch: once student code has run, the grader (root) does not write into the
+    folder again, where a symlink the student planted would redirect the write."""
+    (workdir / ".tmp").mkdir(exist_ok=True)
+    if mpl_cache is not None and mpl_cache.is_dir():
+        shutil.copytree(mpl_cache, workdir / ".matplotlib", dirs_exist_ok=True)
 
 
 class KernelProcess:
@@ -129,6 +135,7 @@ class KernelProcess:
         self.client = None  # the Jupyter client of the running kernel
         self.conn: socket.socket | None = None  # the grader's end of the bridge's socket
         self._log = None
+        self._launches = 0
         self.launch.mkdir()
         for name in _LAUNCH_FILES:
             shutil.copy(_HERE / name, self.launch / name)
@@ -158,10 +165,13 @@ class KernelProcess:
         self._log = open(self.private / "kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
         ours, theirs = socket.socketpair()
         try:
-            env = kernel_env(self.workdir, limits=self.limits, tag=self.tag, bridge_fd=theirs.fileno(),
-                             mpl_cache=self.mpl_cache)
-            if self.protections.user:
-                sandbox.hand_over(self.uid, self.run, self.workdir)
+            env = kernel_env(self.workdir, limits=self.limits, tag=self.tag, bridge_fd=theirs.fileno())
+            first = self._launches == 0
+            if first:
+                prepare_workdir(self.workdir, self.mpl_cache)
+            if self.protections.user:  # run/ is new for each launch; the work folder is the kernel's from the first
+                sandbox.hand_over(self.uid, *([self.run, self.workdir] if first else [self.run]))
+            self._launches += 1
             self.km.start_kernel(cwd=str(self.workdir), env=env, stdout=self._log, stderr=self._log,
                                  pass_fds=(theirs.fileno(),))
         finally:
@@ -202,11 +212,7 @@ class KernelProcess:
             kill_tree(self.pid, self._started)
         sweep(self.tag)
         if self.budget is not None:  # whatever else is in its control group, detached or not
-            for pid in self.budget.pids():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            self.budget.kill()
         try:
             self.km.provisioner.process.wait(timeout=10)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - no process, or one that cannot be waited for

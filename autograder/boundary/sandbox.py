@@ -259,6 +259,8 @@ def wrap(argv: list, protections: Protections, *, uid: int, launch: Path, run: P
         for folder in blocked_folders():
             if _inside(folder, [*roots, *_SYSTEM]):
                 prefix += ["--tmpfs", folder, "--remount-ro", folder]
+        if not protections.user and os.geteuid() == 0:  # a root kernel keeps no capability (no remounts)
+            prefix += ["--cap-drop", "ALL"]
         prefix += ["--chdir", str(workdir), "--"]
     elif protections.network:
         prefix = [shutil.which("unshare"), "--net", "--"]

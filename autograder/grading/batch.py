@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from .. import course
 from ..boundary import sandbox
-from ..boundary.cgroup import remove_budget
+from ..boundary.cgroup import remove_budget, sweep_stale
 from ..boundary.process import budget_name, kill_tree, sweep
 from ..reports.report import write_reports
 from .cache import ResultCache
@@ -101,16 +101,23 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
-def scratch_name(out: Path) -> Path:
-    """The batch's scratch folder: one per output folder, so what a killed batch left is removed by the next."""
-    return Path(tempfile.gettempdir()) / f"dc-batch-{hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]}"
+def scratch_prefix(out: Path) -> str:
+    """The start of the batch's scratch folder's path: one family per output folder, so what a killed batch
+    left is removed by the next batch on that folder."""
+    digest = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]
+    return str(Path(tempfile.gettempdir()) / f"dc-batch-{digest}-")
 
 
 def scratch_folder(out: Path) -> Path:
-    """A new, empty scratch folder for a batch on `out` (call it holding `OutputLock`)."""
-    folder = scratch_name(out)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(mode=0o700)
+    """A new, empty scratch folder for a batch on `out` (call it holding `OutputLock`), after removing the ones
+    a killed batch on `out` left. Others may enter it (a kernel with a uid of its own reaches its folder through
+    it) but not list it; the batch's and the workers' files in it are theirs alone (0600)."""
+    prefix = scratch_prefix(out)
+    for old in Path(prefix).parent.glob(Path(prefix).name + "*"):
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=Path(prefix).name, dir=Path(prefix).parent))
+    os.chmod(folder, 0o711)
     return folder
 
 
@@ -181,11 +188,13 @@ class Runner:
     def _start(self, job: Job, tries: int) -> subprocess.Popen:
         stem = job.result_file.stem
         plan_file = self.scratch / f"{stem}.plan.json"
+        plan_file.touch(mode=0o600)
         plan_file.write_text(json.dumps(job.plan))
         job.result_file.unlink(missing_ok=True)
         tmp = self.scratch / f"{stem}.tmp"  # the worker's temporary folders: removed with the batch's,
-        tmp.mkdir(exist_ok=True)            # even when the worker is killed before it cleans up
-        with open(self.scratch / f"{stem}.log", "ab") as log:
+        tmp.mkdir(mode=0o711, exist_ok=True)  # even when the worker is killed before it cleans up
+        os.chmod(tmp, 0o711)
+        with open(os.open(self.scratch / f"{stem}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "autograder.grading.worker", self.assignment, str(job.path),
                  str(job.result_file), "--name", job.name, "--plan", str(plan_file), *self.worker_args],
@@ -278,7 +287,7 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
     named = named_submissions(Path(submissions))
     names, paths = [n for n, _ in named], [p for _, p in named]
     scores = None if manual is None else _score_sheet(manual, a, names)
-    walls = sandbox.probe(sandbox.mode_from_env(sandbox_mode))
+    walls = sandbox.probe(sandbox_mode)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with OutputLock(out):
@@ -288,6 +297,7 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
         if scores is not None:
             ordered = scores.apply(ordered)
         write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None, sandbox=walls)
+        Journal(out / ".cache").close()  # the batch is complete: a later --no-cache regrades everything
     return ordered
 
 
@@ -309,6 +319,8 @@ def _grade(a, out: Path, names: list, paths: list, limit: float, walls, *, worke
             if hit is not None:
                 results[name] = hit
     scratch = scratch_folder(out)
+    if walls.budget:
+        sweep_stale()  # empty groups a killed batch left, a day old
     worker_args = ["--timeout", str(limit), "--sandbox", json.dumps(walls.to_json())]
     worker_args += [arg for key, value in (("cell", cell_timeout), ("call", call_timeout)) if value is not None
                     for arg in (f"--{key}-timeout", str(value))]
@@ -335,5 +347,4 @@ def _grade(a, out: Path, names: list, paths: list, limit: float, walls, *, worke
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    journal.close()
     return results

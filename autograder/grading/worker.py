@@ -90,6 +90,7 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
 def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, call_timeout, name, walls) -> None:
     """Grade one submission and write its result JSON to OUT."""
     _die_with_parent()
+    os.umask(0o077)  # its result and temporary files are the grader's alone (a kernel's uid may pass through)
     todo = Plan()
     if plan and plan.exists():
         data = json.loads(plan.read_text())
