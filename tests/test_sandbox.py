@@ -162,8 +162,8 @@ print(json.dumps(facts))
     # the course folder: absent, or (the virtual environment inside it is bound) a folder it may not list
     assert facts["repo"] in ([], "denied") and not {"work", "srv", "home", "opt", "mnt"} & set(facts["root"]) - {
         ROOT.parts[1]}
-    own = {Path(folder).relative_to("/tmp").parts[0] for folder in (k.workdir, k.process.private)
-           if Path(folder).is_relative_to("/tmp")}
+    bound = (k.workdir, k.process.private, *sandbox._python_roots())  # a clone in /tmp binds its .venv there
+    own = {Path(folder).relative_to("/tmp").parts[0] for folder in bound if Path(folder).is_relative_to("/tmp")}
     assert not facts["outside"] and set(facts["tmp"]) <= own and not facts["course_core"]  # /tmp: its folders' tops
     assert len(facts["pids"]) <= 3 and facts["pids"][0] == 1  # bubblewrap's init, the kernel (and its own children)
     assert not facts["network"] and not facts["raised"]
