@@ -1,4 +1,4 @@
-"""The walls around the student's kernel: a user of its own, a file system of its own, no network, limits.
+"""The walls around the student's kernel: its own user, file system, processes and budget, no network, limits.
 
 Each wall is used where the platform allows it, and `Protections` says which were in force (the grade table
 prints it, `grading.json` and Gradescope's staff data record it); none is dropped silently.
@@ -15,8 +15,8 @@ prints it, `grading.json` and Gradescope's staff data record it); none is droppe
   with the kernel, or with the worker that started it (``--die-with-parent``), however they detached.
 - **No network** (a network namespace with only its own loopback; ``unshare --net`` where bubblewrap is missing).
 - **A memory and process budget of its own** (a control group, `cgroup.py`): the kernel and everything it
-  starts share `memory_gb` of resident memory and `processes` tasks; past the memory, the OOM killer stops a
-  process of this group, not another student's.
+  starts share `memory_gb` of resident memory, `processes` tasks and one CPU's worth of time; past the memory,
+  the OOM killer stops a process of this group, not another student's.
 - **Limits** (set by `boot.py` before any student code): address space, processes (only with a uid of its own:
   the limit counts every process of the uid), open files, size of a file written, CPU time, no core files. The
   grader caps each Jupyter message it accepts from the kernel (`Limits.output_mb`).
@@ -102,8 +102,8 @@ def _runs(argv: list, cwd: Path) -> str:
 
 
 def probe(mode: str | None = None) -> Protections:
-    """The walls this platform gives, found by starting Python behind each (once per process and mode: about
-    0.5 s). `mode`: ``auto``, ``require`` or ``off`` (default: ``$DIFFCOURSE_SANDBOX``, else ``auto``). Raises
+    """The walls this platform gives, found by starting Python behind each (once per process and mode: 0.3 s
+    here). `mode`: ``auto``, ``require`` or ``off`` (default: ``$DIFFCOURSE_SANDBOX``, else ``auto``). Raises
     SandboxUnavailable for ``require`` when one is missing."""
     return _probe(mode_from_env(mode))
 
@@ -115,28 +115,9 @@ def _probe(mode: str) -> Protections:
     if not sys.platform.startswith("linux"):
         return _checked(Protections(mode, missing={w: f"not Linux ({sys.platform})" for w in Protections.WALLS}))
     root = os.geteuid() == 0
-    setpriv, bwrap, unshare = (shutil.which(tool) for tool in ("setpriv", "bwrap", "unshare"))
-    missing: dict = {}
-    if not root:
-        missing["user"] = "the grader does not run as root"
-    elif not setpriv:
-        missing["user"] = "setpriv not found (util-linux)"
-    candidates = []  # (protections, reason to record when it fails), best first
-    if bwrap:
-        if root and setpriv:
-            candidates.append(Protections(mode, user=True, files=True, processes=True, network=True))
-        candidates.append(Protections(mode, files=True, processes=True, network=True))
-    else:
-        for wall in ("files", "processes"):
-            missing[wall] = "bubblewrap not found (apt-get install bubblewrap)"
-    if root and unshare and setpriv:
-        candidates.append(Protections(mode, user=True, network=True))
-    if root and unshare:
-        candidates.append(Protections(mode, network=True))
-    if root and setpriv:
-        candidates.append(Protections(mode, user=True))
+    candidates, missing = _candidates(mode, root)
     failures = {}
-    for candidate in candidates:
+    for candidate in candidates:  # the first whose trial passes
         why = _trial(candidate)
         if not why:
             break
@@ -154,6 +135,31 @@ def _probe(mode: str) -> Protections:
     found = Protections(mode, candidate.user, candidate.files, candidate.processes, candidate.network, not why,
                         missing)
     return _checked(found)
+
+
+def _candidates(mode: str, root: bool) -> tuple[list, dict]:
+    """The combinations of walls worth a trial here, best first, and the walls already known to be missing."""
+    setpriv, bwrap, unshare = (shutil.which(tool) for tool in ("setpriv", "bwrap", "unshare"))
+    missing: dict = {}
+    if not root:
+        missing["user"] = "the grader does not run as root"
+    elif not setpriv:
+        missing["user"] = "setpriv not found (util-linux)"
+    candidates = []
+    if bwrap:
+        if root and setpriv:
+            candidates.append(Protections(mode, user=True, files=True, processes=True, network=True))
+        candidates.append(Protections(mode, files=True, processes=True, network=True))
+    else:
+        for wall in ("files", "processes"):
+            missing[wall] = "bubblewrap not found (apt-get install bubblewrap)"
+    if root and unshare and setpriv:
+        candidates.append(Protections(mode, user=True, network=True))
+    if root and unshare:
+        candidates.append(Protections(mode, network=True))
+    if root and setpriv:
+        candidates.append(Protections(mode, user=True))
+    return candidates, missing
 
 
 def _budget_trial() -> str:
