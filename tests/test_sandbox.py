@@ -332,3 +332,17 @@ def test_a_batch_behind_a_uid_and_no_network_alone_grades(tmp_path, monkeypatch)
     assert result.status == "ok", result.notes
     assert result.points_by_question()["tweedie_denoiser"] == result.points_by_question()["langevin_step"] == 3
     assert result.sandbox == walls.to_json()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not WALLS.files, reason="needs root and bubblewrap")
+def test_a_root_kernel_without_a_uid_of_its_own_keeps_no_capability(tmp_path):
+    """Where setpriv is missing, the kernel behind bubblewrap is root, but with no capability (no remount of the
+    empty folder over course_core, no mknod)."""
+    walls = sandbox.Protections("auto", files=True, processes=True, network=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = sandbox.wrap(["grep", "^Cap", "/proc/self/status"], walls, uid=0, launch=work, run=work, workdir=work)
+    caps = dict(line.split(":\t") for line in subprocess.run(argv, capture_output=True, text=True, check=True)
+                .stdout.splitlines())
+    assert caps["CapEff"] == caps["CapPrm"] == caps["CapInh"] == caps["CapAmb"] == "0" * 16, caps
+    # (bubblewrap leaves the bounding set; what it binds is mounted nosuid, so no program can raise them again)

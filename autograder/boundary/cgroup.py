@@ -74,6 +74,13 @@ class Budget:
             self.remove()
             raise BudgetUnavailable(f"cannot make a control group: {err}") from None
 
+    @classmethod
+    def existing(cls, folders: list) -> "Budget":
+        """The budget whose group folders already exist (to kill what is in it and delete it)."""
+        budget = cls.__new__(cls)
+        budget.folders = folders
+        return budget
+
     def enter(self, argv: list) -> list:
         """`argv`, run by a shell that first moves itself into the group(s)."""
         moves = " && ".join(f"echo $$ > {folder / 'cgroup.procs'}" for folder in self.folders)
@@ -116,9 +123,7 @@ def remove_budget(name: str) -> None:
         places = _hierarchies()
     except (BudgetUnavailable, OSError):
         return
-    budget = Budget.__new__(Budget)
-    budget.folders = sorted({folder / name for folder in places.values() if (folder / name).exists()})
-    budget.remove()
+    Budget.existing(sorted({folder / name for folder in places.values() if (folder / name).exists()})).remove()
 
 
 def sweep_stale(age: float = 86400.0) -> int:

@@ -37,7 +37,7 @@ from ..boundary.cgroup import remove_budget, sweep_stale
 from ..boundary.process import budget_name, kill_tree, sweep
 from ..reports.report import write_reports
 from .cache import ResultCache
-from .result import Flag, Result
+from .result import Flag, Result, write_atomic
 from .submission import named_submissions
 
 MAX_TRIES = 3
@@ -93,9 +93,7 @@ class Journal:
     def add(self, key: str) -> None:
         self.keys.add(key)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"keys": sorted(self.keys)}))
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps({"keys": sorted(self.keys)}))
 
     def close(self) -> None:
         self.path.unlink(missing_ok=True)

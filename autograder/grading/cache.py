@@ -14,11 +14,10 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import os
 import platform
 from pathlib import Path
 
-from .result import Result
+from .result import Result, write_atomic
 
 _LIBRARIES = ("torch", "numpy", "hypothesis", "nbformat", "jupyter_client", "ipykernel")
 
@@ -84,6 +83,4 @@ class ResultCache:
         if not result.finished:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{key}.json.tmp"
-        tmp.write_text(json.dumps(result.to_json()))
-        os.replace(tmp, self.folder / f"{key}.json")
+        write_atomic(self.folder / f"{key}.json", json.dumps(result.to_json()))

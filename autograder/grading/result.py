@@ -9,8 +9,19 @@ from __future__ import annotations
 import enum
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+
+def write_atomic(path, text: str) -> None:
+    """Write `text` to `path` so that a reader, or a crash, sees the old file or the new one, never a part
+    (a temporary file beside it, renamed over it)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 @dataclass

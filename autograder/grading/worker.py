@@ -22,14 +22,12 @@ import click
 from .. import course
 from ..boundary import sandbox
 from ..boundary.process import KernelProcess
-from .result import Flag, Plan, Result
+from .result import Flag, Plan, Result, write_atomic
 from .submission import BadSubmission, load_notebook, prepare_workdir, submission_name
 
 
 def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=1))
 
 
 def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name: str | None = None,

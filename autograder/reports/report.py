@@ -8,8 +8,9 @@ import csv
 import html
 import io
 import json
-import os
 from pathlib import Path
+
+from ..grading.result import write_atomic
 
 
 def _fmt(points: float) -> str:
@@ -43,15 +44,7 @@ def write_grades_csv(results: list, path: Path, written: bool = False) -> None:
     for r in sorted(results, key=lambda r: r.submission):
         writer.writerow([r.submission, *(_cell(r, n) for n in names), _fmt(r.total),
                          _fmt(r.possible), r.status, "; ".join(r.integrity)])
-    _atomic(path, text.getvalue())
-
-
-def _atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a reader (or a crash) sees the old file or the new one, never a part."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text.getvalue())
 
 
 def gradescope(result, hidden_visibility: str = "after_published") -> dict:
@@ -178,16 +171,16 @@ def write_reports(results: list, out: Path, hidden_visibility: str = "after_publ
     summary = {"sandbox": sandbox.to_json() if sandbox is not None else None,
                "sandbox_summary": sandbox.summary() if sandbox is not None else None,
                "submissions": {r.submission: sandbox_summary(r) for r in results}}
-    _atomic(out / "grading.json", json.dumps(summary, indent=1))
+    write_atomic(out / "grading.json", json.dumps(summary, indent=1))
     (out / "results").mkdir(exist_ok=True)
     (out / "feedback").mkdir(exist_ok=True)
     write_grades_csv(results, out / "grades.csv", written)
     for r in results:
-        _atomic(out / "results" / f"{r.submission}.json", json.dumps(gradescope(r, hidden_visibility), indent=1))
-        _atomic(out / "feedback" / f"{r.submission}.txt", feedback_text(r))
+        write_atomic(out / "results" / f"{r.submission}.json", json.dumps(gradescope(r, hidden_visibility), indent=1))
+        write_atomic(out / "feedback" / f"{r.submission}.txt", feedback_text(r))
         page = out / "feedback" / f"{r.submission}.html"
         if valid_figures(r):
-            _atomic(page, feedback_page(r))
+            write_atomic(page, feedback_page(r))
         else:
             page.unlink(missing_ok=True)
 
