@@ -59,6 +59,7 @@ build: $(STAMP) $(SANDBOX_STAMP)
 
 # A representative set per assignment: the reference, the skeleton, two mistakes and a notebook that kills its
 # kernel (the end-to-end tests grade every bundled submission). Unchanged results are reused from reports/ID/.cache.
+# Each assignment's class report is reports/ID/class_report.html; the gradebook of all of them reports/gradebook.csv.
 # Then a sample mock exam and its answer key (reports/exam/).
 demo: build
 	@for a in $(ASSIGNMENTS); do \
@@ -68,6 +69,7 @@ demo: build
 	  $(BIN)/diffcourse grade $$a $$d --out reports/$$a --workers 2 --cell-timeout 40 --call-timeout 5 || exit 1; \
 	  echo; \
 	done
+	$(BIN)/diffcourse gradebook reports
 	$(BIN)/diffcourse exam --seed 236759 --out reports/exam
 
 test: $(STAMP) $(SANDBOX_STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shlex
 import sys
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.argument("assignment", type=ASSIGNMENT)
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for grades.csv, results/, feedback/.")
-@click.option("--workers", default=1, show_default=True, help="Submissions graded at once.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Submissions graded at once (local backend; default: the profile's, 1).")
 @click.option("--timeout", type=float, default=None, help="Seconds per submission (default: grading_config).")
 @click.option("--cell-timeout", type=float, default=None, help="Seconds per notebook cell (default: grading_config).")
 @click.option("--call-timeout", type=float, default=None, help="Seconds per call of a student's function.")
@@ -88,33 +89,121 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.option("--sandbox", "sandbox_mode", type=click.Choice(["auto", "require", "off"]), default=None,
               help="The student's kernel behind every wall the platform allows (auto, default; "
                    "$DIFFCOURSE_SANDBOX), all of them or refuse (require), or only limits (off).")
+@click.option("--profile", default=None, help="A runner profile: a name of grading_config/runners/ (local-cpu, "
+              "single-gpu, ray, slurm) or a .toml file; the options given here win over it.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+              help="Where the kernels and references run (default: the profile's, auto: CUDA when a GPU is visible).")
+@click.option("--backend", type=click.Choice(["local", "ray", "slurm"]), default=None,
+              help="Worker processes here (local), one Ray task per submission (ray), or an sbatch array (slurm, "
+                   "with --emit).")
+@click.option("--address", default=None, help="Ray: the cluster to join (default: start one on this machine).")
+@click.option("--emit", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Slurm: write the array job into this (new, shared) folder instead of grading.")
+@click.option("--only", multiple=True, help="Grade only this submission (a name in grades.csv); repeatable.")
 @_config_errors
-def grade(assignment: str, submissions: Path, out: Path, workers: int, timeout: float | None,
+def grade(assignment: str, submissions: Path, out: Path, workers: int | None, timeout: float | None,
           cell_timeout: float | None, call_timeout: float | None, no_cache: bool, manual: Path | None,
-          sandbox_mode: str | None) -> None:
+          sandbox_mode: str | None, profile: str | None, device: str | None, backend: str | None,
+          address: str | None, emit: Path | None, only: tuple) -> None:
     """Grade every Otter export zip and .ipynb in SUBMISSIONS."""
     from .boundary.sandbox import SandboxUnavailable
+    from .grading import profiles
     from .grading.batch import OutputLocked, grade_folder
+    from .grading.device import DeviceUnavailable
     from .reports.report import sandbox_lines, table
 
+    runner = profiles.load(profile).override(backend=backend, address=address)
+    if runner.backend == "slurm" or emit is not None:
+        _emit(assignment, submissions, out, runner.override(workers=workers, device=device), emit, timeout,
+              cell_timeout, call_timeout, sandbox_mode)
+        return
+    regrade = (f"diffcourse grade {assignment} {shlex.quote(str(submissions))} --out "
+               f"{shlex.quote(str(out / 'regrade'))} --only SUBMISSION --no-cache"
+               + (f" --profile {shlex.quote(profile)}" if profile else "") + (f" --device {device}" if device else ""))
     try:
         results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers,
                                timeout=timeout, cell_timeout=cell_timeout, call_timeout=call_timeout,
-                               cache=not no_cache, manual=manual, sandbox_mode=sandbox_mode)
+                               cache=not no_cache, manual=manual, sandbox_mode=sandbox_mode, device=device,
+                               profile=runner, regrade=regrade, only=only)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: every worker and kernel was stopped; finished results are cached", err=True)
         sys.exit(130)
-    except (OutputLocked, SandboxUnavailable) as err:
+    except (OutputLocked, SandboxUnavailable, DeviceUnavailable, ValueError) as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
     click.echo(table(results, written=manual is not None))
     for line in sandbox_lines(results):
         click.echo(line)
+    devices = sorted({r.device for r in results})
+    click.echo(f"device: {', '.join(devices) or '-'} ({runner.backend} backend)")
     click.echo(f"\n{len(results)} submission(s): grade table {out / 'grades.csv'}, "
-               f"Gradescope results {out / 'results'}/, feedback {out / 'feedback'}/")
+               f"Gradescope results {out / 'results'}/, feedback {out / 'feedback'}/, "
+               f"class report {out / 'class_report.html'}")
     if manual is not None:
         answers = [q for r in results for q in r.manual_questions()]
         click.echo(f"written points from {manual}: {sum(q.graded for q in answers)} of {len(answers)} answers graded")
+
+
+def _emit(assignment, submissions, out, runner, emit, timeout, cell_timeout, call_timeout, sandbox_mode) -> None:
+    """`grade --backend slurm --emit DIR`: write the array job, and say how to run and collect it."""
+    from .grading.batch import Settings
+    from .grading.slurm import SCRIPT, emit as write_job
+
+    if emit is None:
+        raise click.UsageError("the slurm backend writes a job to run: give --emit DIR (a new folder the nodes share)")
+    if runner.backend != "slurm":
+        raise click.UsageError(f"--emit writes a Slurm job; the {runner.backend} backend grades directly")
+    a = course.get(assignment)
+    settings = Settings(timeout if timeout is not None else a.config.limits.submission, cell_timeout, call_timeout,
+                        sandbox_mode, runner.device)
+    try:
+        manifest = write_job(assignment=assignment, submissions=submissions, folder=emit, settings=settings,
+                             runner=runner, out=out)
+    except (FileExistsError, ValueError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"{len(manifest['submissions'])} submission(s) of {assignment}: {emit / SCRIPT}")
+    click.echo(f"run: sbatch {shlex.quote(str(emit / SCRIPT))}\nthen: diffcourse collect {shlex.quote(str(emit))} "
+               f"(reports into {manifest['out']})")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the reports (default: the --out given when the job was emitted).")
+@click.option("--allow-missing", is_flag=True, help="Write the reports of the tasks that finished, listing the others.")
+@_config_errors
+def collect(folder: Path, out: Path | None, allow_missing: bool) -> None:
+    """Merge the results of a Slurm array job (`grade --backend slurm --emit FOLDER`) into the reports."""
+    from .grading.batch import OutputLocked
+    from .grading.slurm import CollectError
+    from .grading.slurm import collect as merge
+    from .reports.report import sandbox_lines, table
+
+    try:
+        results, note = merge(folder, out, allow_missing=allow_missing)
+    except (CollectError, OutputLocked) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(table(results))
+    for line in sandbox_lines(results):
+        click.echo(line)
+    if note:
+        click.echo(note, err=True)
+
+
+@main.command()
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def gradebook(root: Path) -> None:
+    """Write ROOT/gradebook.csv: one row per student, one column per assignment graded into ROOT/<folder>."""
+    from .reports.gradebook import write_gradebook
+
+    try:
+        path = write_gradebook(root)
+    except ValueError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"gradebook: {path}")
 
 
 @main.command()

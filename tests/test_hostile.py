@@ -139,7 +139,8 @@ def test_the_batch_files_are_the_graders_alone(batch):
     for path in (out / "results").iterdir():
         data = json.loads(path.read_text())
         assert data["score"] == results[path.stem].total and path.stat().st_size < 2**20
-    assert {p.name for p in out.iterdir()} <= {"grades.csv", "results", "feedback", ".cache", ".lock", "grading.json"}
+    assert {p.name for p in out.iterdir()} <= {"grades.csv", "results", "feedback", ".cache", ".lock", "grading.json",
+                                              "class_report.html"}
     walls = json.loads((out / "grading.json").read_text())
     assert walls["sandbox"] == WALLS.to_json() and walls["sandbox_summary"] == WALLS.summary()
 

@@ -459,7 +459,7 @@ def graded(course, tmp_path, monkeypatch):
     subs = _submissions(tmp_path / "subs", ANSWERS)
     out = tmp_path / "out"
     a = course_mod.get(ID)
-    store = ResultCache(out / ".cache", a, batch.cache_settings(a.config.limits.submission, None, None, sandbox.probe()))
+    store = ResultCache(out / ".cache", a, batch.cache_settings(batch.Settings(a.config.limits.submission), sandbox.probe()))
     for path, name, q1 in ((subs / "alice.ipynb", "alice", 2.0), (subs / "bob.zip", "bob", 0.0),
                            (subs / "carol.ipynb", "carol", 2.0)):
         store.put(store.key(path, name), _result(name, q1))

@@ -24,6 +24,7 @@ through a message, and a stale one is dropped before the next call.
 
 import inspect
 import json
+import os
 import signal
 import struct
 import sys
@@ -39,6 +40,8 @@ except ImportError:  # in the grader's process
 CONN = None  # the kernel's end of the grader's socket, set by boot.py
 SEALED = {}  # module name -> (module, its namespace when sealed), set by boot.py (`_seal`)
 _MISSING = object()
+# The grading device (``--device``), fixed when the bridge is loaded, before any student code runs.
+DEVICE = os.environ.get("DC_DEVICE", "cpu")
 # Taken before any student code runs: a notebook that patches torch cannot blind the in-place check.
 _equal, _clone, _detach = torch.equal, torch.Tensor.clone, torch.Tensor.detach
 
@@ -298,6 +301,24 @@ def handle(user_ns: dict, request: dict, payload: bytes, ask):
     return {**header, "id": request.get("id")}, payload
 
 
+def _on_device(args: dict) -> dict:
+    """The arguments on the grading device (tensors, test models, operators); on CUDA, the numerics made
+    reproducible again for the call (the notebook may have turned TF32 or cuDNN's autotuner on)."""
+    if DEVICE == "cpu":
+        return args
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    out = {}
+    for name, value in args.items():
+        if isinstance(value, (torch.Tensor, codec.TestModel, codec.TestOperator)):
+            value = value.to(DEVICE)
+        out[name] = value
+    return out
+
+
 def _handle(user_ns: dict, request: dict, payload: bytes, ask):
     name = request.get("name")
     fn = user_ns.get(name)
@@ -305,7 +326,7 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
         return {"op": "result", "ok": False, "error": f"the notebook defines no function named {name!r}"}, b""
     if not callable(fn):
         return {"op": "result", "ok": False, "error": f"{name!r} is a {type(fn).__name__}, not a function"}, b""
-    args = codec.decode_args(request.get("spec", {}), codec.unpack(payload))
+    args = _on_device(codec.decode_args(request.get("spec", {}), codec.unpack(payload)))
     grad_of = [n for n in request.get("grads", []) if isinstance(args.get(n), codec.TestModel)]
     for n in grad_of:
         args[n].requires_grad_(True)

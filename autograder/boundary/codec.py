@@ -214,6 +214,10 @@ class TestOperator:
     def __repr__(self) -> str:
         return f"TestOperator(shape={self.shape}, m={self.m})"
 
+    def to(self, device) -> "TestOperator":
+        """A copy with its factors on `device` (the grading device: `singulars()` is then on it too)."""
+        return TestOperator(*(p.to(device) for p in (self._Vt, self._U, self._s)), self.shape)
+
     @staticmethod
     def _flat(v, n: int):
         if not isinstance(v, torch.Tensor) or v.dim() == 0 or v.numel() != v.shape[0] * n:

@@ -78,8 +78,8 @@ def kill_tree(pid: int | None, started: float | None = None) -> None:
         pass
 
 
-def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int) -> dict:
-    """The kernel's whole environment: nothing of the grader's leaks in."""
+def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int, device: str = "cpu") -> dict:
+    """The kernel's whole environment: nothing of the grader's leaks in (on CUDA, the GPU its worker was lent)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -96,7 +96,12 @@ def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int) -> dict
         "DC_LIMITS": json.dumps(limits),
         "DC_KERNEL_TAG": tag,
         "DC_BRIDGE_FD": str(bridge_fd),
+        "DC_DEVICE": device,
     }
+    if device == "cuda":
+        env["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"  # deterministic cuBLAS (torch.use_deterministic_algorithms)
+        if "CUDA_VISIBLE_DEVICES" in os.environ:
+            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
     return env
 
 
@@ -119,10 +124,13 @@ class KernelProcess:
     """
 
     def __init__(self, workdir: Path, *, limits: dict, protections: sandbox.Protections,
-                 output_bytes: int = 16 * 2**20, mpl_cache: Path | None = None):
+                 output_bytes: int = 16 * 2**20, mpl_cache: Path | None = None, device: str = "cpu"):
         self.workdir = Path(workdir)
         self.protections = protections
-        self.limits = {k: v for k, v in limits.items() if protections.user or k != "processes"}
+        self.device = device
+        # On CUDA no address-space cap (the driver maps far more than it uses); the control group bounds memory.
+        self.limits = {k: v for k, v in limits.items() if (protections.user or k != "processes")
+                       and (device != "cuda" or k != "memory")}
         self.budget = None  # the kernel's control group (cgroup.py), where protections.budget
         self.output_bytes = output_bytes
         self.mpl_cache = mpl_cache
@@ -142,7 +150,8 @@ class KernelProcess:
             os.chmod(self.launch / name, 0o644)
         os.chmod(self.launch, 0o755)
         argv = sandbox.wrap([sys.executable, "-I", str(self.launch / "boot.py"), "-f", "{connection_file}"],
-                            protections, uid=self.uid, launch=self.launch, run=self.run, workdir=self.workdir)
+                            protections, uid=self.uid, launch=self.launch, run=self.run, workdir=self.workdir,
+                            devices=sandbox.gpu_devices() if device == "cuda" else ())
         if protections.budget:
             self.budget = Budget(budget_name(self.tag), memory_bytes=limits["memory"], processes=limits["processes"])
             argv = self.budget.enter(argv)
@@ -165,7 +174,8 @@ class KernelProcess:
         self._log = open(self.private / "kernel.log", "ab")  # the kernel's own stderr, not the TA's terminal
         ours, theirs = socket.socketpair()
         try:
-            env = kernel_env(self.workdir, limits=self.limits, tag=self.tag, bridge_fd=theirs.fileno())
+            env = kernel_env(self.workdir, limits=self.limits, tag=self.tag, bridge_fd=theirs.fileno(),
+                             device=self.device)
             first = self._launches == 0
             if first:
                 prepare_workdir(self.workdir, self.mpl_cache)

@@ -245,9 +245,16 @@ def blocked_folders() -> list:
     return found
 
 
-def wrap(argv: list, protections: Protections, *, uid: int, launch: Path, run: Path, workdir: Path) -> list:
+def gpu_devices() -> list:
+    """The NVIDIA device files a CUDA kernel opens (``/dev/nvidia0``, ``nvidiactl``, ``nvidia-uvm``, ...)."""
+    return sorted(str(p) for p in Path("/dev").glob("nvidia*") if not p.is_dir())
+
+
+def wrap(argv: list, protections: Protections, *, uid: int, launch: Path, run: Path, workdir: Path,
+         devices=()) -> list:
     """`argv` (the kernel's command) behind the walls in `protections`. `launch` (read-only) and `run` and
-    `workdir` (writable) are the only folders of the grader's the kernel sees."""
+    `workdir` (writable) are the only folders of the grader's the kernel sees; `devices` (a GPU's files) the only
+    device files beyond bubblewrap's minimal /dev."""
     prefix = []
     if protections.files:
         roots = [r for r in _python_roots() if not _inside(r, _SYSTEM)]
@@ -262,6 +269,10 @@ def wrap(argv: list, protections: Protections, *, uid: int, launch: Path, run: P
                     made.add(str(parent))
         for option, path in binds:
             prefix += [option, path, path]
+        for path in devices:
+            prefix += ["--dev-bind", path, path]
+        if devices and os.path.isdir("/sys"):  # the CUDA driver reads the GPU's PCI topology there
+            prefix += ["--ro-bind", "/sys", "/sys"]
         for folder in blocked_folders():
             if _inside(folder, [*roots, *_SYSTEM]):
                 prefix += ["--tmpfs", folder, "--remount-ro", folder]

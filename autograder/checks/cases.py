@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from course_core import schedules
 
 from ..boundary.codec import TestModel
+from . import device
 from .compare import Expected, Loss
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -104,8 +105,9 @@ def _cast(value, dtype):
 
 
 def reference(fn, *args, **kwargs):
-    """`fn` on float64 copies of the floating-point tensor arguments: the exact answer, for float32 inputs too."""
-    return fn(*(_cast(a, F64) for a in args), **{k: _cast(v, F64) for k, v in kwargs.items()})
+    """`fn` on float64 copies of the floating-point tensor arguments: the exact answer, for float32 inputs too.
+    Run on the grading device (`device`), returned on the CPU."""
+    return device.run(fn, [_cast(a, F64) for a in args], {k: _cast(v, F64) for k, v in kwargs.items()})
 
 
 _ULP32 = 2.0**-24  # float32's unit roundoff
@@ -135,9 +137,9 @@ def _float32_budget(fn, args, kwargs):
     on inputs moved by one float32 rounding (twice, in opposite directions). The first measures the
     arithmetic's rounding, the others the conditioning, which holds whatever order a correct implementation
     computes in."""
-    runs = [fn(*(_cast(a, torch.float32) for a in args), **{k: _cast(v, torch.float32) for k, v in kwargs.items()})]
+    runs = [device.run(fn, [_cast(a, torch.float32) for a in args], {k: _cast(v, torch.float32) for k, v in kwargs.items()})]
     for sign in (1.0, -1.0):
-        runs.append(fn(*(_perturbed(a, sign) for a in args), **{k: _perturbed(v, sign) for k, v in kwargs.items()}))
+        runs.append(device.run(fn, [_perturbed(a, sign) for a in args], {k: _perturbed(v, sign) for k, v in kwargs.items()}))
     return runs
 
 
@@ -163,11 +165,11 @@ def expected(fn, *args, **kwargs):
 
 
 def _loss_and_grads(fn, model: str, kwargs: dict, cast):
-    m = cast(kwargs[model]).copy().requires_grad_(True)
-    value = fn(**{k: cast(v) for k, v in kwargs.items() if k != model}, **{model: m})
+    m = device.to_device(cast(kwargs[model]).copy()).requires_grad_(True)
+    value = fn(**{k: device.to_device(cast(v)) for k, v in kwargs.items() if k != model}, **{model: m})
     names, params = zip(*m.named_parameters())
     grads = torch.autograd.grad(value, params)
-    return value.detach(), {f"{model}.{n}": g for n, g in zip(names, grads)}
+    return value.detach().cpu(), {f"{model}.{n}": g.cpu() for n, g in zip(names, grads)}
 
 
 def expected_loss(fn, *, model: str, **kwargs) -> Loss:

@@ -41,6 +41,19 @@ GRADING = settings(
 )
 
 _KIND_NAMES = {"number": "Python number", "ndarray": "numpy array"}
+DEVICE_RULE = ("Contract: the device follows the inputs. Create new tensors on the inputs' device (torch.zeros_like(x), "
+               "torch.randn(..., device=x.device), x.new_tensor(...)) and never move data with .cpu(), .cuda() or "
+               ".to('cuda'); graders run your code on CPU and GPU machines.")
+
+
+def device_hint(error: str, device: str) -> str:
+    """A hint for an error a device mix-up raises (a tensor created on the CPU meeting GPU inputs, or a GPU asked
+    for where there is none); empty for any other error."""
+    signs = ("same device", "Torch not compiled with CUDA", "no NVIDIA driver", "CUDA driver", "cuda:0 and cpu",
+             "cpu and cuda", "device-side", "found no NVIDIA", "No CUDA GPUs")
+    if not any(sign in error for sign in signs):
+        return ""
+    return f". The inputs were on {device}. {DEVICE_RULE}"
 
 
 class Student:
@@ -50,9 +63,11 @@ class Student:
     its inputs unchanged.
     """
 
-    def __init__(self, kernel, call_timeout: float, time_left=None):
-        """`time_left()`: seconds left for the whole submission; a call never gets more than that."""
+    def __init__(self, kernel, call_timeout: float, time_left=None, device: str = "cpu"):
+        """`time_left()`: seconds left for the whole submission; a call never gets more than that. `device`: where
+        the kernel puts the arguments (``cpu`` or ``cuda``); the contract is that results come back on it."""
         self.kernel = kernel
+        self.device = device
         self.call_timeout = call_timeout
         self.time_left = time_left or (lambda: float("inf"))
         self.last = None  # (name, kwargs, what it returned) of the latest call that returned, for diagnosis
@@ -63,7 +78,7 @@ class Student:
         try:
             reply = self.kernel.call(name, kwargs, timeout=timeout, grads=grads, no_grad=no_grad)
         except StudentError as err:
-            raise CheckFailed(f"{name} {err}") from None
+            raise CheckFailed(f"{name} {err}{device_hint(str(err), self.device)}") from None
         if reply.mutated:
             raise CheckFailed(f"{name} changed its input {', '.join(reply.mutated)} in place; the caller still "
                               "needs it: compute a new tensor (x = x + ..., not x += ... or x.mul_(...))")
@@ -72,6 +87,11 @@ class Student:
                 which = f"output {i} " if len(reply.meta) > 1 else ""
                 raise CheckFailed(f"{name} returned {which}as a {_KIND_NAMES.get(meta.get('kind'), meta.get('kind'))}, "
                                   "not a torch tensor")
+            where = str(meta.get("device", "cpu")).split(":")[0]
+            if where != self.device:
+                which = f"output {i}" if len(reply.meta) > 1 else "its result"
+                raise CheckFailed(f"{name} returned {which} on {where}, but its inputs were on {self.device}: the "
+                                  f"result must be on the inputs' device. {DEVICE_RULE}")
         return reply
 
     def __call__(self, name: str, **kwargs):

@@ -37,6 +37,8 @@ from ..boundary.cgroup import remove_budget, sweep_stale
 from ..boundary.process import budget_name, kill_tree, sweep
 from ..reports.report import write_reports
 from .cache import ResultCache
+from .device import GpuPool, resolve
+from .profiles import Profile
 from .result import Flag, Result, write_atomic
 from .submission import named_submissions
 
@@ -149,8 +151,10 @@ def mpl_font_cache() -> Path | None:
 class Runner:
     """Runs worker processes for jobs, retries around crashes, and kills everything on request."""
 
-    def __init__(self, assignment: str, scratch: Path, limit: float, worker_args: list):
+    def __init__(self, assignment: str, scratch: Path, limit: float, worker_args: list, gpus: GpuPool | None = None):
+        """`gpus`: on CUDA, the GPUs lent one per submission (none: the worker sees what this process sees)."""
         self.assignment = assignment
+        self.gpus = gpus or GpuPool("cpu")
         self.scratch = scratch
         self.limit = limit
         self.worker_args = worker_args
@@ -160,10 +164,14 @@ class Runner:
 
     def run(self, job: Job) -> Result | None:
         """The job's result after up to MAX_TRIES workers; None when the batch was stopped."""
+        with self.gpus.take() as gpu:
+            return self._run(job, gpu)
+
+    def _run(self, job: Job, gpu: str | None) -> Result | None:
         for tries in range(1, MAX_TRIES + 1):
             if self.stopping.is_set():
                 return None
-            proc = self._start(job, tries)
+            proc = self._start(job, tries, gpu)
             try:
                 proc.wait(timeout=self.limit + GRACE)
                 overdue = False
@@ -183,7 +191,7 @@ class Runner:
             if proc.poll() is None:  # not yet reaped: its pid is still its own
                 kill_tree(proc.pid)
 
-    def _start(self, job: Job, tries: int) -> subprocess.Popen:
+    def _start(self, job: Job, tries: int, gpu: str | None) -> subprocess.Popen:
         stem = job.result_file.stem
         plan_file = self.scratch / f"{stem}.plan.json"
         plan_file.touch(mode=0o600)
@@ -197,7 +205,8 @@ class Runner:
                 [sys.executable, "-m", "autograder.grading.worker", self.assignment, str(job.path),
                  str(job.result_file), "--name", job.name, "--plan", str(plan_file), *self.worker_args],
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis")})
+                env={**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis"),
+                     **({"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {})})
         with self._lock:
             self._running[job.name] = proc
         return proc
@@ -260,10 +269,11 @@ def _score_sheet(path: Path, assignment, names: list):
     return read_scores(path, questions=written_questions(assignment), submissions=names)
 
 
-def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int = 1, timeout: float | None = None,
-                 cell_timeout: float | None = None, call_timeout: float | None = None,
+def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int | None = None,
+                 timeout: float | None = None, cell_timeout: float | None = None, call_timeout: float | None = None,
                  progress: bool = True, cache: bool = True, manual: Path | None = None,
-                 sandbox_mode: str | None = None) -> list[Result]:
+                 sandbox_mode: str | None = None, device: str | None = None, profile: Profile | None = None,
+                 regrade: str | None = None, only: tuple = ()) -> list[Result]:
     """Grade every `.zip` / `.ipynb` in `submissions`; write the reports under `out`; return the results.
 
     `timeout`, `cell_timeout` and `call_timeout` override grading_config/<id>.toml (seconds per
@@ -278,36 +288,90 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
 
     `sandbox_mode`: ``auto`` (default, or ``$DIFFCOURSE_SANDBOX``), ``require`` or ``off`` (`boundary.sandbox`);
     ``require`` raises `sandbox.SandboxUnavailable` before anything is written when a wall cannot be had.
+    `profile` (`profiles.Profile`): the backend (``local`` or ``ray``; ``slurm`` is `slurm.emit`), the device and
+    the workers, `workers` and `device` given here winning over it; ``cuda`` without a GPU raises
+    `device.DeviceUnavailable` before anything is written (on Ray the device is decided on each node).
+    `regrade`: the command line that regrades one submission, for the class report (``SUBMISSION`` in it).
+    `only`: grade just the submissions of these names (ValueError naming any that is not in `submissions`).
     Raises `OutputLocked` when another batch is writing to `out`.
     """
+    runner = (profile or Profile()).override(workers=workers, device=device)
+    if runner.backend not in ("local", "ray"):
+        raise ValueError(f"the {runner.backend} backend does not grade here: write its job with slurm.emit")
     a = course.get(assignment)
     limit = timeout if timeout is not None else a.config.limits.submission
-    named = named_submissions(Path(submissions))
+    named = select(named_submissions(Path(submissions)), only)
     names, paths = [n for n, _ in named], [p for _, p in named]
     scores = None if manual is None else _score_sheet(manual, a, names)
     walls = sandbox.probe(sandbox_mode)
+    where = resolve(runner.device) if runner.backend == "local" else runner.device
+    settings = Settings(limit, cell_timeout, call_timeout, sandbox_mode, where)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with OutputLock(out):
-        results = _grade(a, out, names, paths, limit, walls, workers=workers, cell_timeout=cell_timeout,
-                         call_timeout=call_timeout, progress=progress, cache=cache)
+        results = _grade(a, out, names, paths, settings, walls, runner, progress=progress, cache=cache)
         ordered = [results[n] for n in names if n in results]
         if scores is not None:
             ordered = scores.apply(ordered)
-        write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None, sandbox=walls)
+        write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None, sandbox=walls,
+                      regrade=regrade, assignment=a.id)
         Journal(out / ".cache").close()  # the batch is complete: a later --no-cache regrades everything
     return ordered
 
 
-def cache_settings(limit: float, cell_timeout, call_timeout, walls) -> dict:
-    """The grading settings a cached result depends on: the limits, and the sandbox's walls."""
-    return {"submission": limit, "cell": cell_timeout, "call": call_timeout, "sandbox": walls.to_json()}
+def select(named: list, only) -> list:
+    """The ``(name, path)`` pairs of `named` whose names are in `only` (all of them when it is empty)."""
+    unknown = sorted(set(only) - {n for n, _ in named})
+    if unknown:
+        raise ValueError(f"no submission named {', '.join(unknown)} (names are file names without .ipynb/.zip)")
+    return [(n, p) for n, p in named if not only or n in only]
 
 
-def _grade(a, out: Path, names: list, paths: list, limit: float, walls, *, workers: int, cell_timeout, call_timeout,
-           progress: bool, cache: bool) -> dict:
-    """name -> Result for every submission: reused, or graded by workers."""
-    store = ResultCache(out / ".cache", a, cache_settings(limit, cell_timeout, call_timeout, walls))
+@dataclass(frozen=True)
+class Settings:
+    """What a submission is graded with, on any backend: the limits (seconds), the sandbox mode and the device
+    (``cpu``/``cuda``, or ``auto`` where each node decides)."""
+
+    limit: float
+    cell: float | None = None
+    call: float | None = None
+    sandbox_mode: str | None = None
+    device: str = "cpu"
+
+    def worker_args(self, walls, device: str) -> list:
+        """The worker's options (`worker.main`) for a submission graded behind `walls` on `device`."""
+        args = ["--timeout", str(self.limit), "--sandbox", json.dumps(walls.to_json()), "--device", device]
+        args += [arg for key, value in (("cell", self.cell), ("call", self.call)) if value is not None
+                 for arg in (f"--{key}-timeout", str(value))]
+        mpl = mpl_font_cache()
+        return args + (["--mpl-cache", str(mpl)] if mpl is not None else [])
+
+
+def cache_settings(settings: Settings, walls) -> dict:
+    """The grading settings a cached result depends on: the limits, the sandbox's walls and the device."""
+    return {"submission": settings.limit, "cell": settings.cell, "call": settings.call, "sandbox": walls.to_json(),
+            **({"device": settings.device} if settings.device != "cpu" else {})}
+
+
+def grade_here(assignment: str, path: Path, name: str, settings: Settings) -> Result:
+    """Grade one submission on this machine as a local batch does (a fresh worker process, tried again around
+    what took it down), behind the walls this machine allows and on its device (`settings.device` ``auto``: a GPU
+    when this process was lent one). What a Ray task and a Slurm array task run."""
+    walls = sandbox.probe(settings.sandbox_mode)
+    device = resolve(settings.device)
+    scratch = Path(tempfile.mkdtemp(prefix="dc-one-"))
+    os.chmod(scratch, 0o711)
+    try:
+        runner = Runner(assignment, scratch, settings.limit, settings.worker_args(walls, device))
+        return runner.run(Job(Path(path), name, scratch / "result.json"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _grade(a, out: Path, names: list, paths: list, settings: Settings, walls, runner: Profile, *, progress: bool,
+           cache: bool) -> dict:
+    """name -> Result for every submission: reused, or graded on the profile's backend."""
+    store = ResultCache(out / ".cache", a, cache_settings(settings, walls))
     journal = Journal(out / ".cache")
     keys = {name: store.key(path, name) for path, name in zip(paths, names)}
     results = {}
@@ -316,33 +380,42 @@ def _grade(a, out: Path, names: list, paths: list, limit: float, walls, *, worke
             hit = store.get(keys[name])
             if hit is not None:
                 results[name] = hit
-    scratch = scratch_folder(out)
+    todo = [(p, n) for p, n in zip(paths, names) if n not in results]
+    with tqdm(total=len(todo), desc=f"grading {a.id}", unit="sub", disable=not progress) as bar:
+        if runner.backend == "ray":
+            from .raybackend import grade_on_ray
+
+            finished = grade_on_ray(a.id, todo, settings, runner)
+        else:
+            finished = _grade_locally(a.id, out, todo, settings, walls, runner.workers)
+        for name, result in finished:
+            results[name] = result
+            if not set(result.flags) & TRANSIENT:
+                store.put(keys[name], result)
+                journal.add(keys[name])
+            bar.update(1)
+    return results
+
+
+def _grade_locally(assignment: str, out: Path, todo: list, settings: Settings, walls, workers: int):
+    """Yield ``(name, Result)`` as worker processes on this machine finish, `workers` at a time (on CUDA one GPU
+    each); Ctrl-C takes every worker and kernel down."""
     if walls.budget:
         sweep_stale()  # empty groups a killed batch left, a day old
-    worker_args = ["--timeout", str(limit), "--sandbox", json.dumps(walls.to_json())]
-    worker_args += [arg for key, value in (("cell", cell_timeout), ("call", call_timeout)) if value is not None
-                    for arg in (f"--{key}-timeout", str(value))]
-    mpl = mpl_font_cache()
-    if mpl is not None:
-        worker_args += ["--mpl-cache", str(mpl)]
-    runner = Runner(a.id, scratch, limit, worker_args)
-    jobs = [Job(p, n, scratch / f"{i}.json") for i, (p, n) in enumerate(zip(paths, names)) if n not in results]
+    scratch = scratch_folder(out)
+    gpus = GpuPool(settings.device)
+    runner = Runner(assignment, scratch, settings.limit, settings.worker_args(walls, settings.device), gpus)
+    jobs = [Job(p, n, scratch / f"{i}.json") for i, (p, n) in enumerate(todo)]
     try:
-        with tqdm(total=len(jobs), desc=f"grading {a.id}", unit="sub", disable=not progress) as bar, \
-                ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {pool.submit(runner.run, job): job for job in jobs}
             try:
                 for future in as_completed(futures):
-                    job, result = futures[future], future.result()
+                    result = future.result()
                     if result is not None:
-                        results[job.name] = result
-                        if not set(result.flags) & TRANSIENT:
-                            store.put(keys[job.name], result)
-                            journal.add(keys[job.name])
-                    bar.update(1)
+                        yield futures[future].name, result
             except BaseException:  # Ctrl-C: take every worker and kernel down with the batch
                 runner.stop_all()
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return results

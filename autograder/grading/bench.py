@@ -14,6 +14,12 @@ batch (`--no-cache`), interleaved, `repeats` times each: behind the plain proces
 with 1 worker, behind every wall the platform allows with 1 worker and with 2; it prints the walls, the best
 time of each, the sandbox's overhead per submission (seconds and the ratio to the plain boundary, also for the
 kernel's start alone) and the throughput in submissions per minute.
+
+Then the backends: 20 submissions (copies of the bundled examples of one assignment) graded with 1 and 2 local
+workers and on Ray (a cluster of this machine, two tasks at a time, its start included), each `repeats` times;
+it prints the throughput of each and Ray's overhead per submission against 2 local workers. With ``--part
+class`` (for a GPU runner): a class of ``--class-size`` copies graded once on CUDA and once on the CPU, and the
+time per submission on each.
 """
 
 from __future__ import annotations
@@ -48,12 +54,12 @@ def plain(assignment, notebook: Path, tmp: Path) -> float:
                    "--output", "executed.ipynb", f"{assignment.id}.ipynb"], folder)
 
 
-def batch(assignment, folder: Path, tmp: Path, *, sandbox: str, workers: int) -> tuple[float, list]:
+def batch(assignment, folder: Path, tmp: Path, *, sandbox: str, workers: int, extra=()) -> tuple[float, list]:
     """Seconds to grade `folder` as a batch, and each result's kernel start-up time (s)."""
-    out = tmp / f"out-{sandbox}-{workers}"
+    out = tmp / f"out-{sandbox}-{workers}-{'-'.join(extra)}"
     shutil.rmtree(out, ignore_errors=True)
     seconds = _timed([sys.executable, "-m", "autograder.cli", "grade", assignment.id, str(folder), "--out", str(out),
-                      "--no-cache", "--workers", str(workers), "--sandbox", sandbox], tmp)
+                      "--no-cache", "--workers", str(workers), "--sandbox", sandbox, *extra], tmp)
     results = [json.loads(p.read_text()) for p in (out / ".cache").glob("*.json") if p.name != "unfinished.json"]
     return seconds, [r["phases"].get("start", 0.0) for r in results]
 
@@ -90,6 +96,46 @@ def sandbox_overhead(assignment_id: str, repeats: int) -> None:
     click.echo(f"  2 workers / 1 worker throughput (sandboxed): {on / best['auto', 2]:.2f}x")
 
 
+def _class(a, folder: Path, size: int) -> int:
+    """`size` copies of the assignment's bundled examples in `folder` (reference, skeleton, mistakes in turn)."""
+    folder.mkdir()
+    examples = sorted(p for p in a.examples_dir.glob("*.ipynb") if not p.name.startswith("hostile"))
+    for i in range(size):
+        shutil.copy(examples[i % len(examples)], folder / f"student{i:03d}.ipynb")
+    return size
+
+
+def backends(assignment_id: str, repeats: int, size: int = 20) -> None:
+    a = course.get(assignment_id)
+    runs = {"local, 1 worker": (1, ()), "local, 2 workers": (2, ()),
+            "ray, 2 tasks at once": (2, ("--profile", "ray", "--device", "cpu"))}
+    best = {}
+    with tempfile.TemporaryDirectory(prefix="dc-bench-") as tmp:
+        n = _class(a, Path(tmp) / "class", size)
+        for _ in range(repeats):
+            for label, (workers, extra) in runs.items():
+                seconds, _ = batch(a, Path(tmp) / "class", Path(tmp), sandbox="auto", workers=workers, extra=extra)
+                best[label] = min(best.get(label, seconds), seconds)
+    click.echo(f"\n{assignment_id}: {n} submissions (copies of its bundled examples), best of {repeats}")
+    for label, seconds in best.items():
+        click.echo(f"  {label:<22} {seconds:6.1f} s, {60 * n / seconds:5.1f} submissions/min")
+    one, two, on_ray = best["local, 1 worker"], best["local, 2 workers"], best["ray, 2 tasks at once"]
+    click.echo(f"  throughput: 2 workers / 1 worker {one / two:.2f}x; ray / 2 workers {two / on_ray:.2f}x; "
+               f"ray's overhead per submission against 2 workers {(on_ray - two) / n:+.2f} s")
+
+
+def class_on_devices(assignment_id: str, size: int) -> None:
+    a = course.get(assignment_id)
+    with tempfile.TemporaryDirectory(prefix="dc-bench-") as tmp:
+        n = _class(a, Path(tmp) / "class", size)
+        times = {device: batch(a, Path(tmp) / "class", Path(tmp), sandbox="auto", workers=1,
+                               extra=("--device", device))[0] for device in ("cuda", "cpu")}
+    click.echo(f"\n{assignment_id}: a class of {n}, one submission at a time")
+    for device, seconds in times.items():
+        click.echo(f"  {device}: {seconds:7.1f} s, {seconds / n:.2f} s per submission")
+    click.echo(f"  cuda / cpu: {times['cuda'] / times['cpu']:.2f}")
+
+
 def graded(assignment, notebook: Path, tmp: Path) -> tuple[float, dict]:
     inbox, out = tmp / "in", tmp / "out"
     shutil.rmtree(inbox, ignore_errors=True)
@@ -109,15 +155,22 @@ def graded(assignment, notebook: Path, tmp: Path) -> tuple[float, dict]:
 @click.argument("ids", nargs=-1)
 @click.option("--repeats", default=2, show_default=True, help="Interleaved runs of each; the best is reported.")
 @click.option("--submission", default="reference.ipynb", show_default=True, help="File in tests/submissions/ID/.")
-@click.option("--part", type=click.Choice(["all", "notebook", "sandbox"]), default="all", show_default=True,
-              help="notebook: graded vs nbconvert per assignment; sandbox: the sandbox's overhead and throughput.")
+@click.option("--part", type=click.Choice(["all", "notebook", "sandbox", "backends", "class"]), default="all",
+              show_default=True, help="notebook: graded vs nbconvert per assignment; sandbox: the sandbox's overhead "
+              "and throughput; backends: 1 vs 2 workers vs Ray; class (a GPU runner, not in all): CUDA vs CPU.")
 @click.option("--sandbox-assignment", default=None,
-              help="Whose bundled submissions the sandbox part grades (default: the first assignment).")
-def main(ids, repeats, submission, part, sandbox_assignment) -> None:
+              help="Whose bundled submissions the sandbox, backends and class parts grade (default: the first).")
+@click.option("--class-size", default=200, show_default=True, help="Submissions of the class part.")
+def main(ids, repeats, submission, part, sandbox_assignment, class_size) -> None:
+    which = sandbox_assignment or course.assignment_ids()[0]
     if part in ("all", "notebook"):
         notebooks(ids, repeats, submission)
     if part in ("all", "sandbox"):
-        sandbox_overhead(sandbox_assignment or course.assignment_ids()[0], repeats)
+        sandbox_overhead(which, repeats)
+    if part in ("all", "backends"):
+        backends(which, repeats)
+    if part == "class":
+        class_on_devices(which, class_size)
 
 
 def notebooks(ids, repeats, submission) -> None:

@@ -7,13 +7,14 @@ everything earned up to that point, and knows which cell or check was running (`
 from __future__ import annotations
 
 import ast
+import math
 import sys
 import time
 import traceback
 from typing import Callable
 
 from ..boundary.kernel import BridgeUnavailable, CallTimeout, KernelLost, StudentKernel
-from ..checks.compare import CheckFailed
+from ..checks.compare import CheckFailed, observe
 from ..checks.framework import Check, Student
 from ..course import Limits
 from .result import Flag, Plan, Result
@@ -63,8 +64,10 @@ class Grader:
 
     def __init__(self, assignment: str, notebook, submission: str, *, suite, kernel: StudentKernel, limits: Limits,
                  plan: Plan | None = None, on_progress: Callable[[Result], None] | None = None,
-                 started: float | None = None):
-        """`started`: when grading this submission began (`time.monotonic()`), if before this object."""
+                 started: float | None = None, device: str = "cpu"):
+        """`started`: when grading this submission began (`time.monotonic()`), if before this object; `device`:
+        where the kernel runs the student's functions (`autograder.checks.device`)."""
+        self.device = device
         self.nb = notebook
         self.suite = suite
         self.kernel = kernel
@@ -162,12 +165,15 @@ class Grader:
 
     # -- the checks -----------------------------------------------------------------------------
     def run_checks(self) -> None:
-        student = Student(self.kernel, self.limits.call, self._time_left)
+        student = Student(self.kernel, self.limits.call, self._time_left, device=self.device)
         for q_res, question in zip(self.result.questions, self.suite.questions.values()):
             for c_res, check in zip(q_res.checks, question.checks):
                 self._progress({"phase": "check", "question": question.name, "check": check.name})
-                passed, message = self._run_check(check, student)
+                with observe() as seen:
+                    passed, message = self._run_check(check, student)
                 c_res.passed, c_res.message = passed, message
+                worst = max((ratio for _, ratio in seen), default=None)
+                c_res.worst = None if worst is None else (round(worst, 6) if math.isfinite(worst) else 1e300)
                 c_res.points = check.points if passed else 0.0
         self._progress(None)
 

@@ -54,6 +54,7 @@ class CheckResult:
     points: float = 0.0
     passed: bool = False
     message: str = "not run"
+    worst: float | None = None  # the largest error / bound of its comparisons (above 1 fails); None: none made
 
 
 @dataclass
@@ -111,6 +112,7 @@ class Result:
     kernel: dict = field(default_factory=dict)  # pid and tag of the live kernel, for clean-up after a crash
     figures: list = field(default_factory=list)  # [{"cell", "png" (base64)}]: what the notebook drew, for feedback
     sandbox: dict = field(default_factory=dict)  # the walls its kernel ran behind (boundary.sandbox.Protections)
+    device: str = "cpu"  # where its kernel and the references ran (grading.device)
 
     @classmethod
     def blank(cls, assignment: str, submission: str, suite) -> "Result":

@@ -32,9 +32,11 @@ def write_json(path: Path, data: dict) -> None:
 
 def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name: str | None = None,
                      mpl_cache: Path | None = None, timeout: float | None = None, cell_timeout: float | None = None,
-                     call_timeout: float | None = None, protections: sandbox.Protections | None = None) -> Result:
+                     call_timeout: float | None = None, protections: sandbox.Protections | None = None,
+                     device: str = "cpu") -> Result:
     """Grade the notebook (or export zip) at `path`, writing the result to `out` as it goes. The kernel runs
-    behind `protections` (default: what `sandbox.probe()` finds)."""
+    behind `protections` (default: what `sandbox.probe()` finds), on `device` (``cpu`` or ``cuda``: the first
+    GPU this process sees), where the checks' references run too."""
     started = time.monotonic()
     protections = protections or sandbox.probe()
     a = course.get(assignment)
@@ -47,7 +49,7 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
         from ..checks import load_suite
 
         result = Result.blank(assignment, name, load_suite(assignment))
-        result.sandbox = protections.to_json()
+        result.sandbox, result.device = protections.to_json(), device
         result.note(f"could not be graded: {err}")
         result.flag(Flag.INVALID)
         result.finished = True
@@ -55,17 +57,19 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
         return result
     workdir = prepare_workdir(a, nb, Path(tempfile.mkdtemp(prefix="dc-sub-")))
     process = KernelProcess(workdir, limits=limits.kernel(), protections=protections,
-                            output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache)
+                            output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache, device=device)
     try:
         process.start()  # the kernel boots while this process imports torch and the checks
         from ..boundary.kernel import StudentKernel
+        from ..checks import device as grading_device
         from ..checks import load_suite
         from .engine import Grader
 
+        grading_device.use(device)
         grader = Grader(assignment, nb, name, suite=load_suite(assignment),
                         kernel=StudentKernel(workdir, process=process), limits=limits, plan=plan or Plan(),
-                        on_progress=lambda result: write_json(out, result.to_json()), started=started)
-        grader.result.sandbox = protections.to_json()
+                        on_progress=lambda result: write_json(out, result.to_json()), started=started, device=device)
+        grader.result.sandbox, grader.result.device = protections.to_json(), device
         result = grader.grade()
     finally:
         process.remove()
@@ -85,7 +89,10 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
 @click.option("--call-timeout", type=float, help="Seconds per call of a student's function.")
 @click.option("--name", help="The submission's name in the reports (default: the file's stem).")
 @click.option("--sandbox", "walls", help="The walls to grade behind: JSON of sandbox.Protections (default: probe).")
-def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, call_timeout, name, walls) -> None:
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="Where the kernel and the references run (cuda: the first GPU CUDA_VISIBLE_DEVICES shows).")
+def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, call_timeout, name, walls,
+         device) -> None:
     """Grade one submission and write its result JSON to OUT."""
     _die_with_parent()
     os.umask(0o077)  # its result and temporary files are the grader's alone (a kernel's uid may pass through)
@@ -95,7 +102,7 @@ def main(assignment, submission, out, plan, mpl_cache, timeout, cell_timeout, ca
         todo = Plan(set(data.get("skip_cells", [])), dict(data.get("failed_checks", {})))
     grade_submission(assignment, submission, out, plan=todo, name=name, mpl_cache=mpl_cache, timeout=timeout,
                      cell_timeout=cell_timeout, call_timeout=call_timeout,
-                     protections=sandbox.Protections(**json.loads(walls)) if walls else None)
+                     protections=sandbox.Protections(**json.loads(walls)) if walls else None, device=device)
 
 
 def _die_with_parent() -> None:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ..grading.result import write_atomic
+from .classreport import REPORT as CLASS_REPORT, write_class_report
 
 
 def _fmt(points: float) -> str:
@@ -161,14 +162,25 @@ def sandbox_lines(results: list) -> list:
     return [line if len(counts) == 1 else f"{line} [{n} submission(s)]" for line, n in counts.items()]
 
 
+def default_regrade(assignment: str) -> str:
+    """The command that regrades one submission when the caller names none: `diffcourse check` on its notebook
+    (run in the submissions' folder; SUBMISSION is its name, as in grades.csv)."""
+    return f"diffcourse check {assignment} SUBMISSION.ipynb"
+
+
 def write_reports(results: list, out: Path, hidden_visibility: str = "after_published", written: bool = False,
-                  sandbox=None) -> None:
+                  sandbox=None, regrade: str | None = None, assignment: str | None = None) -> None:
     """grades.csv, results/<submission>.json (Gradescope), feedback/<submission>.txt and, for a notebook that drew
-    figures, feedback/<submission>.html (the text and the figures) under `out`, and grading.json (the sandbox
-    `sandbox`, a `boundary.sandbox.Protections`, the batch ran behind, and each submission's). `written`:
-    a score sheet was merged into `results` (grades.csv then has the written questions' columns)."""
+    figures, feedback/<submission>.html (the text and the figures) under `out`, grading.json (the assignment, the
+    sandbox `sandbox`, a `boundary.sandbox.Protections`, the batch ran behind, and each submission's) and, when
+    there are results, class_report.html (`classreport`). `written`: a score sheet was merged into `results`
+    (grades.csv then has the written questions' columns). `assignment`: the assignment's id (default: the first
+    result's); `regrade`: the command line that regrades one submission, SUBMISSION in it standing for its name
+    (default: `default_regrade`)."""
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"sandbox": sandbox.to_json() if sandbox is not None else None,
+    assignment = assignment or (results[0].assignment if results else None)
+    summary = {"assignment": assignment,
+               "sandbox": sandbox.to_json() if sandbox is not None else None,
                "sandbox_summary": sandbox.summary() if sandbox is not None else None,
                "submissions": {r.submission: sandbox_summary(r) for r in results}}
     write_atomic(out / "grading.json", json.dumps(summary, indent=1))
@@ -183,6 +195,10 @@ def write_reports(results: list, out: Path, hidden_visibility: str = "after_publ
             write_atomic(page, feedback_page(r))
         else:
             page.unlink(missing_ok=True)
+    if results:
+        write_class_report(results, out, assignment=assignment, regrade=regrade or default_regrade(assignment))
+    else:
+        (out / CLASS_REPORT).unlink(missing_ok=True)  # no stale report of an earlier run
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"
