@@ -79,7 +79,8 @@ def build(ids: tuple[str, ...], force: bool) -> None:
 @click.argument("assignment", type=ASSIGNMENT)
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for grades.csv, results/, feedback/.")
-@click.option("--workers", type=click.IntRange(1), default=None, help="Submissions graded at once (local backend; default: the profile's, 1).")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Submissions graded at once (local backend; default: the profile's, 1).")
 @click.option("--timeout", type=float, default=None, help="Seconds per submission (default: grading_config).")
 @click.option("--cell-timeout", type=float, default=None, help="Seconds per notebook cell (default: grading_config).")
 @click.option("--call-timeout", type=float, default=None, help="Seconds per call of a student's function.")
@@ -110,25 +111,26 @@ def grade(assignment: str, submissions: Path, out: Path, workers: int | None, ti
     from .grading import profiles
     from .grading.batch import OutputLocked, grade_folder
     from .grading.device import DeviceUnavailable
+    from .grading.raybackend import BackendUnavailable
     from .reports.report import sandbox_lines, table
 
     runner = profiles.load(profile).override(backend=backend, address=address)
     if runner.backend == "slurm" or emit is not None:
+        if manual is not None:
+            raise click.UsageError("a Slurm job's written points are merged when it is collected: "
+                                   "diffcourse collect DIR --manual SHEET")
         _emit(assignment, submissions, out, runner.override(workers=workers, device=device), emit, timeout,
-              cell_timeout, call_timeout, sandbox_mode)
+              cell_timeout, call_timeout, sandbox_mode, only)
         return
-    regrade = (f"diffcourse grade {assignment} {shlex.quote(str(submissions))} --out "
-               f"{shlex.quote(str(out / 'regrade'))} --only SUBMISSION --no-cache"
-               + (f" --profile {shlex.quote(profile)}" if profile else "") + (f" --device {device}" if device else ""))
     try:
         results = grade_folder(assignment=assignment, submissions=submissions, out=out, workers=workers,
                                timeout=timeout, cell_timeout=cell_timeout, call_timeout=call_timeout,
                                cache=not no_cache, manual=manual, sandbox_mode=sandbox_mode, device=device,
-                               profile=runner, regrade=regrade, only=only)
+                               profile=runner if profile or backend or address else None, only=only)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: every worker and kernel was stopped; finished results are cached", err=True)
         sys.exit(130)
-    except (OutputLocked, SandboxUnavailable, DeviceUnavailable, ValueError) as err:
+    except (OutputLocked, SandboxUnavailable, DeviceUnavailable, BackendUnavailable, ValueError) as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
     click.echo(table(results, written=manual is not None))
@@ -144,7 +146,7 @@ def grade(assignment: str, submissions: Path, out: Path, workers: int | None, ti
         click.echo(f"written points from {manual}: {sum(q.graded for q in answers)} of {len(answers)} answers graded")
 
 
-def _emit(assignment, submissions, out, runner, emit, timeout, cell_timeout, call_timeout, sandbox_mode) -> None:
+def _emit(assignment, submissions, out, runner, emit, timeout, cell_timeout, call_timeout, sandbox_mode, only) -> None:
     """`grade --backend slurm --emit DIR`: write the array job, and say how to run and collect it."""
     from .grading.batch import Settings
     from .grading.slurm import SCRIPT, emit as write_job
@@ -158,7 +160,7 @@ def _emit(assignment, submissions, out, runner, emit, timeout, cell_timeout, cal
                         sandbox_mode, runner.device)
     try:
         manifest = write_job(assignment=assignment, submissions=submissions, folder=emit, settings=settings,
-                             runner=runner, out=out)
+                             runner=runner, out=out, only=only)
     except (FileExistsError, ValueError) as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
@@ -172,8 +174,10 @@ def _emit(assignment, submissions, out, runner, emit, timeout, cell_timeout, cal
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the reports (default: the --out given when the job was emitted).")
 @click.option("--allow-missing", is_flag=True, help="Write the reports of the tasks that finished, listing the others.")
+@click.option("--manual", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A filled score sheet of `diffcourse written`: merge its written points (checked first).")
 @_config_errors
-def collect(folder: Path, out: Path | None, allow_missing: bool) -> None:
+def collect(folder: Path, out: Path | None, allow_missing: bool, manual: Path | None) -> None:
     """Merge the results of a Slurm array job (`grade --backend slurm --emit FOLDER`) into the reports."""
     from .grading.batch import OutputLocked
     from .grading.slurm import CollectError
@@ -181,11 +185,11 @@ def collect(folder: Path, out: Path | None, allow_missing: bool) -> None:
     from .reports.report import sandbox_lines, table
 
     try:
-        results, note = merge(folder, out, allow_missing=allow_missing)
+        results, note = merge(folder, out, allow_missing=allow_missing, manual=manual)
     except (CollectError, OutputLocked) as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
-    click.echo(table(results))
+    click.echo(table(results, written=manual is not None))
     for line in sandbox_lines(results):
         click.echo(line)
     if note:

@@ -27,7 +27,8 @@ def gpus(monkeypatch, tmp_path):
         for i in range(n):
             (folder / f"0000:0{i}:00.0").mkdir(exist_ok=True)
         real = device.os.listdir
-        monkeypatch.setattr(device.os, "listdir", lambda p: real(folder) if p == "/proc/driver/nvidia/gpus" else real(p))
+        monkeypatch.setattr(device.os, "listdir",
+                            lambda p: real(folder) if p == "/proc/driver/nvidia/gpus" else real(p))
         if visible is None:
             monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
         else:
@@ -46,7 +47,8 @@ def test_auto_is_the_cpu_without_a_driver_even_where_a_scheduler_set_logical_gpu
         device.resolve("gpu")
 
 
-def test_auto_is_cuda_where_a_gpu_is_visible_and_each_worker_gets_one_of_its_own(gpus):
+def test_auto_is_cuda_where_a_gpu_is_visible_and_each_worker_gets_one_of_its_own(gpus, monkeypatch):
+    monkeypatch.setattr(device, "torch_sees_gpu", lambda visible: (True, "a CUDA build"))
     gpus(3)
     assert device.visible_gpus() == ["0", "1", "2"] and device.resolve(None) == "cuda"
     gpus(3, visible="2,0")
@@ -60,13 +62,41 @@ def test_auto_is_cuda_where_a_gpu_is_visible_and_each_worker_gets_one_of_its_own
         assert none is None
 
 
+def test_a_driver_with_a_torch_that_cannot_use_it_grades_on_the_cpu_or_is_refused(gpus):
+    """A CPU build of torch (this one) on a machine whose driver shows GPUs, or a container without its GPUs."""
+    gpus(2)
+    device.torch_sees_gpu.cache_clear()
+    assert device.resolve("auto") == "cpu"
+    with pytest.raises(device.DeviceUnavailable, match="torch cannot use them"):
+        device.resolve("cuda")
+
+
+def test_a_kernel_opens_only_its_own_gpu(tmp_path):
+    proc, dev = tmp_path / "gpus", tmp_path / "dev"
+    dev.mkdir()
+    for name in ("nvidiactl", "nvidia-uvm", "nvidia0", "nvidia1", "nvidia7", "null"):
+        (dev / name).touch()
+    (dev / "nvidia-caps").mkdir()
+    for bus, uuid, minor in (("0000:1b:00.0", "GPU-aaaa", 7), ("0000:3d:00.0", "GPU-bbbb", 0), ("0000:5e:00.0",
+                                                                                              "GPU-cccc", 1)):
+        (proc / bus).mkdir(parents=True)
+        (proc / bus / "information").write_text(f"Model: H200\nDevice Minor: {minor}\nGPU UUID: {uuid}\n")
+    shared = [str(dev / n) for n in ("nvidiactl", "nvidia-uvm", "nvidia-caps")]
+    lent = lambda visible: sandbox.gpu_devices(visible, proc=proc, dev=dev)  # noqa: E731
+    assert lent("0") == [*shared, str(dev / "nvidia7")]  # index 0 in PCI order is the GPU of minor 7
+    assert lent("GPU-bbbb") == [*shared, str(dev / "nvidia0")]
+    assert lent("2,1") == [*shared, str(dev / "nvidia0"), str(dev / "nvidia1")]
+    assert lent("9") == lent(None) == [*shared, *(str(dev / f"nvidia{m}") for m in (0, 1, 7))]  # cannot tell: all
+
+
 def test_the_kernel_on_cuda_gets_its_gpu_deterministic_cublas_and_no_address_space_cap(monkeypatch, tmp_path):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
     env = kernel_env(tmp_path, limits={}, tag="t", bridge_fd=3, device="cuda")
     assert env["DC_DEVICE"] == "cuda" and env["CUDA_VISIBLE_DEVICES"] == "3"
     assert env["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    assert env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
     cpu = kernel_env(tmp_path, limits={}, tag="t", bridge_fd=3)
-    assert cpu["DC_DEVICE"] == "cpu" and "CUDA_VISIBLE_DEVICES" not in cpu  # nothing of the grader's leaks in
+    assert cpu["DC_DEVICE"] == "cpu" and cpu["CUDA_VISIBLE_DEVICES"] == ""  # no GPU, even on a GPU machine
     walls = sandbox.Protections("auto", files=True)
     argv = sandbox.wrap(["python"], walls, uid=0, launch=tmp_path, run=tmp_path, workdir=tmp_path,
                         devices=["/dev/nvidia0", "/dev/nvidiactl"])
@@ -133,7 +163,8 @@ def test_the_shipped_runner_profiles_load_and_command_line_options_win():
 @pytest.mark.parametrize("text, where, what", [
     ('[runner]\nbackend = "ray"\nnum_gpu = 1\n', 3, "unknown key 'num_gpu'"),
     ('[runner]\ndevice = "gpu"\n', 2, "device must be one of auto, cpu, cuda"),
-    ('[runner]\nworkers = -2\n', 2, "workers must be a whole number"),
+    ('[runner]\nworkers = -2\n', 2, "workers must be a whole number, 1 or more"),
+    ('[runner]\nmem_gb = 0\n', 2, "mem_gb must be a whole number, 1 or more"),
     ('[runner]\nsetup = "module load cuda"\n', 2, "setup must be a list of strings"),
     ('[runner]\n[slurm]\ngres = "gpu:1"\n', 2, "one table, [runner]"),
     ('[runner\n', 1, "Expected"),
@@ -167,3 +198,30 @@ def test_the_recorded_error_budget_covers_every_check_and_leaves_a_wide_margin()
             for key, check in got["checks"].items():
                 assert check["passed"] and (check["worst"] or 0.0) <= 0.5, (device_name, key, check)
     assert "hw1_score" in summary(data)
+
+
+@pytest.fixture
+def numerics():
+    """Restore torch's global numerics after a test that runs the bridge's CUDA path in this process."""
+    saved = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+             torch.utils.deterministic.fill_uninitialized_memory, torch.backends.cuda.matmul.allow_tf32,
+             torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic)
+    yield
+    torch.use_deterministic_algorithms(saved[0], warn_only=saved[1])
+    torch.utils.deterministic.fill_uninitialized_memory = saved[2]
+    (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark,
+     torch.backends.cudnn.deterministic) = saved[3:]
+
+
+def test_a_grading_device_the_kernel_cannot_use_is_the_graders_error_and_a_lost_gpu_restarts_it(monkeypatch,
+                                                                                                numerics):
+    monkeypatch.setattr(bridge, "DEVICE", "cuda")  # this torch has no CUDA: moving the arguments fails
+    spec, arrays = codec.encode_args({"y": torch.ones(2)})
+    header, _ = bridge.handle({"f": lambda y: y}, {"op": "call", "id": 1, "name": "f", "spec": spec},
+                              codec.pack(arrays), ask=None)
+    assert not header["ok"] and "device_error" in header and "error" not in header
+    assert not torch.backends.cuda.matmul.allow_tf32 and torch.are_deterministic_algorithms_enabled()
+    assert bridge._fatal("raised RuntimeError: CUDA error: device-side assert triggered")
+    assert not bridge._fatal("raised RuntimeError: CUDA error: out of memory")  # recoverable: the kernel goes on
+    monkeypatch.setattr(bridge, "DEVICE", "cpu")
+    assert not bridge._fatal("raised RuntimeError: CUDA error: device-side assert triggered")

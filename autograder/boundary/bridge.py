@@ -311,6 +311,7 @@ def _on_device(args: dict) -> dict:
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = False  # torch.empty as on the CPU, not NaN-filled
     out = {}
     for name, value in args.items():
         if isinstance(value, (torch.Tensor, codec.TestModel, codec.TestOperator)):
@@ -326,7 +327,11 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
         return {"op": "result", "ok": False, "error": f"the notebook defines no function named {name!r}"}, b""
     if not callable(fn):
         return {"op": "result", "ok": False, "error": f"{name!r} is a {type(fn).__name__}, not a function"}, b""
-    args = _on_device(codec.decode_args(request.get("spec", {}), codec.unpack(payload)))
+    args = codec.decode_args(request.get("spec", {}), codec.unpack(payload))
+    try:
+        args = _on_device(args)
+    except Exception as err:  # noqa: BLE001 - the grading device does not work here: not the student's doing
+        return {"op": "result", "ok": False, "device_error": f"{type(err).__name__}: {err}"[:2000]}, b""
     grad_of = [n for n in request.get("grads", []) if isinstance(args.get(n), codec.TestModel)]
     for n in grad_of:
         args[n].requires_grad_(True)
@@ -345,6 +350,8 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
                 result = invoke(fn, args)
         else:
             result = invoke(fn, args)
+        if DEVICE == "cuda":  # an asynchronous CUDA error belongs to this call, not to the next one
+            torch.cuda.synchronize()
         INTERRUPTS.armed = False
         error = None
     except KeyboardInterrupt:
@@ -361,7 +368,7 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
             else:
                 user_ns[helper] = fn_saved
     if error is not None:
-        return {"op": "result", "ok": False, "error": error}, b""
+        return {"op": "result", "ok": False, "error": error, **({"lost": True} if _fatal(error) else {})}, b""
     header = {"op": "result", "ok": True, "mutated": _mutated(tensors, before)}
     try:
         header["outputs"], arrays = codec.encode_outputs(result)
@@ -373,6 +380,15 @@ def _handle(user_ns: dict, request: dict, payload: bytes, ask):
         return {"op": "result", "ok": False, "error": f"returned a result too large to grade: {err}"[:2000]}, b""
     except (TypeError, ValueError, RuntimeError) as err:
         return {"op": "result", "ok": False, "error": str(err)[:2000]}, b""
+
+
+# CUDA errors after which the process's GPU context is unusable: the grader restarts the kernel.
+_STICKY = ("device-side assert", "illegal memory access", "CUDA error: unspecified launch failure",
+           "CUDA error: an illegal instruction", "misaligned address")
+
+
+def _fatal(error: str) -> bool:
+    return DEVICE == "cuda" and any(sign in error for sign in _STICKY)
 
 
 def _raised(err: BaseException) -> str:

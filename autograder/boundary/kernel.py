@@ -53,6 +53,11 @@ class CallTimeout(BaseException):
         self.reason = reason
 
 
+class DeviceFailed(RuntimeError):
+    """The kernel could not put a call's arguments on the grading device (a driver or sandbox problem): graded as
+    a grader error, never as the student's."""
+
+
 class StudentError(Exception):
     """The student's function raised, or returned something that is not numbers."""
 
@@ -265,6 +270,11 @@ class StudentKernel:
         header, payload = self._receive(time.monotonic() + timeout, name, self._calls)
         if header.get("interrupted"):
             raise CallTimeout(f"{name} did not return within {timeout:g} s (an infinite loop?)")
+        if header.get("device_error"):  # the grading device failed in the kernel: the grader's problem
+            raise DeviceFailed(f"the kernel could not use the grading device: {str(header['device_error'])[:500]}")
+        if header.get("lost"):  # a CUDA error that leaves the process's GPU context unusable
+            raise KernelLost(f"{name} {str(header.get('error'))[:500]}; after a CUDA error the GPU is unusable in "
+                             "that process, so the kernel was restarted")
         return reply_from(header, payload)
 
     def _next(self, deadline: float, what: str):

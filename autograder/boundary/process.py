@@ -100,8 +100,12 @@ def kernel_env(workdir: Path, *, limits: dict, tag: str, bridge_fd: int, device:
     }
     if device == "cuda":
         env["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"  # deterministic cuBLAS (torch.use_deterministic_algorithms)
-        if "CUDA_VISIBLE_DEVICES" in os.environ:
-            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+        env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"  # indices as the sandbox reads them (sandbox.gpu_devices)
+        for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"):  # its GPU; where the driver's library is
+            if name in os.environ:
+                env[name] = os.environ[name]
+    else:
+        env["CUDA_VISIBLE_DEVICES"] = ""  # graded on the CPU: no GPU, even where the machine has one
     return env
 
 
@@ -151,7 +155,8 @@ class KernelProcess:
         os.chmod(self.launch, 0o755)
         argv = sandbox.wrap([sys.executable, "-I", str(self.launch / "boot.py"), "-f", "{connection_file}"],
                             protections, uid=self.uid, launch=self.launch, run=self.run, workdir=self.workdir,
-                            devices=sandbox.gpu_devices() if device == "cuda" else ())
+                            devices=sandbox.gpu_devices(os.environ.get("CUDA_VISIBLE_DEVICES")) if device == "cuda"
+                            else ())
         if protections.budget:
             self.budget = Budget(budget_name(self.tag), memory_bytes=limits["memory"], processes=limits["processes"])
             argv = self.budget.enter(argv)

@@ -245,9 +245,36 @@ def blocked_folders() -> list:
     return found
 
 
-def gpu_devices() -> list:
-    """The NVIDIA device files a CUDA kernel opens (``/dev/nvidia0``, ``nvidiactl``, ``nvidia-uvm``, ...)."""
-    return sorted(str(p) for p in Path("/dev").glob("nvidia*") if not p.is_dir())
+_NVIDIA_SHARED = ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "nvidia-caps")
+
+
+def _gpu_minors(proc: Path) -> list:
+    """``(uuid, minor)`` of each GPU the driver reports, in PCI bus order (``CUDA_DEVICE_ORDER=PCI_BUS_ID``)."""
+    out = []
+    for folder in sorted(proc.glob("*")):
+        try:
+            info = dict(line.split(":", 1) for line in (folder / "information").read_text().splitlines() if ":" in line)
+            out.append((info.get("GPU UUID", "").strip(), int(info["Device Minor"])))
+        except (OSError, KeyError, ValueError):
+            return []
+    return out
+
+
+def gpu_devices(visible: str | None = None, *, proc: Path = Path("/proc/driver/nvidia/gpus"),
+                dev: Path = Path("/dev")) -> list:
+    """The NVIDIA device files a CUDA kernel needs: the driver's shared ones (``nvidiactl``, ``nvidia-uvm``,
+    ``nvidia-caps/`` for MIG) and the GPUs `visible` (``CUDA_VISIBLE_DEVICES``: indices in PCI order, or UUIDs)
+    names, so a kernel cannot open another submission's GPU; every GPU's files where they cannot be told apart."""
+    shared = [str(dev / name) for name in _NVIDIA_SHARED if (dev / name).exists()]
+    every = sorted(str(p) for p in dev.glob("nvidia[0-9]*"))
+    gpus, wanted = _gpu_minors(proc), []
+    for item in (visible or "").split(","):
+        item = item.strip()
+        match = [m for i, (uuid, m) in enumerate(gpus) if item == str(i) or (item and uuid.startswith(item))]
+        if len(match) != 1:
+            return shared + every
+        wanted.append(str(dev / f"nvidia{match[0]}"))
+    return shared + [p for p in every if p in wanted]
 
 
 def wrap(argv: list, protections: Protections, *, uid: int, launch: Path, run: Path, workdir: Path,

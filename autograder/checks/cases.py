@@ -137,9 +137,11 @@ def _float32_budget(fn, args, kwargs):
     on inputs moved by one float32 rounding (twice, in opposite directions). The first measures the
     arithmetic's rounding, the others the conditioning, which holds whatever order a correct implementation
     computes in."""
-    runs = [device.run(fn, [_cast(a, torch.float32) for a in args], {k: _cast(v, torch.float32) for k, v in kwargs.items()})]
+    runs = [device.run(fn, [_cast(a, torch.float32) for a in args],
+                       {k: _cast(v, torch.float32) for k, v in kwargs.items()})]
     for sign in (1.0, -1.0):
-        runs.append(device.run(fn, [_perturbed(a, sign) for a in args], {k: _perturbed(v, sign) for k, v in kwargs.items()}))
+        runs.append(device.run(fn, [_perturbed(a, sign) for a in args],
+                               {k: _perturbed(v, sign) for k, v in kwargs.items()}))
     return runs
 
 

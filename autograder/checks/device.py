@@ -30,6 +30,7 @@ def deterministic() -> None:
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = False  # torch.empty as on the CPU
 
 
 def use(device: str) -> None:
@@ -39,6 +40,7 @@ def use(device: str) -> None:
     if device == "cuda":
         if not torch.cuda.is_available():
             raise RuntimeError("grading on cuda, but torch sees no GPU (a CPU build of torch, or no driver)")
+        torch.cuda.init()  # also makes the driver create /dev/nvidia-uvm, which the kernel's sandbox binds
         deterministic()
     _DEVICE["name"] = device
 

@@ -14,10 +14,12 @@ finished).
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -206,7 +208,7 @@ class Runner:
                  str(job.result_file), "--name", job.name, "--plan", str(plan_file), *self.worker_args],
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
                 env={**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis"),
-                     **({"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {})})
+                     **({"CUDA_VISIBLE_DEVICES": gpu, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"} if gpu is not None else {})})
         with self._lock:
             self._running[job.name] = proc
         return proc
@@ -300,9 +302,12 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
         raise ValueError(f"the {runner.backend} backend does not grade here: write its job with slurm.emit")
     a = course.get(assignment)
     limit = timeout if timeout is not None else a.config.limits.submission
-    named = select(named_submissions(Path(submissions)), only)
+    everyone = named_submissions(Path(submissions))
+    named = select(everyone, only)
     names, paths = [n for n, _ in named], [p for _, p in named]
-    scores = None if manual is None else _score_sheet(manual, a, names)
+    scores = None if manual is None else _score_sheet(manual, a, [n for n, _ in everyone])
+    if only:
+        _refuse_to_shrink(Path(out), names)
     walls = sandbox.probe(sandbox_mode)
     where = resolve(runner.device) if runner.backend == "local" else runner.device
     settings = Settings(limit, cell_timeout, call_timeout, sandbox_mode, where)
@@ -313,10 +318,39 @@ def grade_folder(*, assignment: str, submissions: Path, out: Path, workers: int 
         ordered = [results[n] for n in names if n in results]
         if scores is not None:
             ordered = scores.apply(ordered)
+        regrade = regrade or regrade_command(a.id, Path(submissions), out, settings, manual=manual,
+                                             profile=profile.name if profile is not None else "")
         write_reports(ordered, out, a.config.hidden_visibility, written=scores is not None, sandbox=walls,
                       regrade=regrade, assignment=a.id)
         Journal(out / ".cache").close()  # the batch is complete: a later --no-cache regrades everything
     return ordered
+
+
+def _refuse_to_shrink(out: Path, names: list) -> None:
+    """`only` writes reports of the named submissions alone: refuse an output folder holding others' grades."""
+    try:
+        with open(out / "grades.csv", newline="") as fh:
+            others = {row[0] for row in list(csv.reader(fh))[1:] if row} - set(names)
+    except OSError:
+        return
+    if others:
+        raise ValueError(f"{out} holds the grades of {len(others)} other submission(s); --only writes a report of "
+                         "the named ones alone: give another --out")
+
+
+def regrade_command(assignment: str, submissions: Path, out: Path, settings: "Settings", *, profile: str = "",
+                    manual: Path | None = None) -> str:
+    """The command that grades one submission (SUBMISSION) again as this batch did, into ``OUT/regrade``."""
+    q = lambda v: shlex.quote(str(v))  # noqa: E731
+    parts = ["diffcourse", "grade", assignment, q(submissions), "--out", q(Path(out) / "regrade"), "--only",
+             "SUBMISSION", "--no-cache", "--timeout", f"{settings.limit:g}"]
+    parts += [arg for key, value in (("cell", settings.cell), ("call", settings.call)) if value is not None
+              for arg in (f"--{key}-timeout", f"{value:g}")]
+    parts += ["--device", settings.device] if settings.device != "cpu" else []
+    parts += ["--sandbox", settings.sandbox_mode] if settings.sandbox_mode else []
+    parts += ["--profile", q(profile)] if profile else []
+    parts += ["--manual", q(manual)] if manual else []
+    return " ".join(parts)
 
 
 def select(named: list, only) -> list:
@@ -381,19 +415,22 @@ def _grade(a, out: Path, names: list, paths: list, settings: Settings, walls, ru
             if hit is not None:
                 results[name] = hit
     todo = [(p, n) for p, n in zip(paths, names) if n not in results]
-    with tqdm(total=len(todo), desc=f"grading {a.id}", unit="sub", disable=not progress) as bar:
-        if runner.backend == "ray":
-            from .raybackend import grade_on_ray
+    if runner.backend == "ray":
+        from .raybackend import grade_on_ray
 
-            finished = grade_on_ray(a.id, todo, settings, runner)
-        else:
-            finished = _grade_locally(a.id, out, todo, settings, walls, runner.workers)
-        for name, result in finished:
-            results[name] = result
-            if not set(result.flags) & TRANSIENT:
-                store.put(keys[name], result)
-                journal.add(keys[name])
-            bar.update(1)
+        finished = grade_on_ray(a.id, todo, settings, runner)
+    else:
+        finished = _grade_locally(a.id, out, todo, settings, walls, runner.workers)
+    with tqdm(total=len(todo), desc=f"grading {a.id}", unit="sub", disable=not progress) as bar:
+        try:
+            for name, result in finished:
+                results[name] = result
+                if not set(result.flags) & TRANSIENT:
+                    store.put(keys[name], result)
+                    journal.add(keys[name])
+                bar.update(1)
+        finally:
+            finished.close()  # on Ctrl-C here too: the backend stops its workers or cancels its tasks
     return results
 
 

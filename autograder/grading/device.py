@@ -7,8 +7,11 @@ references run on that GPU, with TF32 off and deterministic algorithms on (`auto
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
+import subprocess
+import sys
 from contextlib import contextmanager
 
 MODES = ("auto", "cpu", "cuda")
@@ -33,18 +36,43 @@ def visible_gpus() -> list[str]:
     return [str(i) for i in range(present)]
 
 
+@functools.lru_cache(maxsize=None)
+def torch_sees_gpu(visible: str | None) -> tuple[bool, str]:
+    """Whether torch, in a fresh process shown the GPUs `visible` (``CUDA_VISIBLE_DEVICES``), can use one, and
+    what it said (a CPU build of torch, or a container started without its GPUs, cannot)."""
+    env = {**os.environ, **({"CUDA_VISIBLE_DEVICES": visible} if visible is not None else {})}
+    code = ("import torch, sys; print(torch.__version__, 'CUDA', torch.version.cuda); "
+            "sys.exit(not torch.cuda.is_available())")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return False, str(err)
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()[-300:]
+
+
 def resolve(mode: str | None = None) -> str:
     """``cpu`` or ``cuda`` for a requested mode (default ``$DIFFCOURSE_DEVICE``, else ``auto``: CUDA when a GPU is
-    visible). Raises ValueError for an unknown mode and `DeviceUnavailable` for ``cuda`` without a GPU."""
+    visible and torch can use it). Raises ValueError for an unknown mode and `DeviceUnavailable` for ``cuda``
+    without a GPU torch can use."""
     mode = mode or os.environ.get("DIFFCOURSE_DEVICE") or "auto"
     if mode not in MODES:
         raise ValueError(f"device {mode!r}: use one of {', '.join(MODES)}")
+    if mode == "cpu":
+        return "cpu"
     gpus = visible_gpus()
-    if mode == "cuda" and not gpus:
+    if not gpus:
+        if mode == "auto":
+            return "cpu"
         raise DeviceUnavailable("--device cuda: no GPU is visible to this process (CUDA_VISIBLE_DEVICES="
                                 f"{os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}, no /proc/driver/nvidia/gpus); "
                                 "grade with --device cpu, or on a GPU runner")
-    return "cuda" if mode == "cuda" or (mode == "auto" and gpus) else "cpu"
+    usable, said = torch_sees_gpu(gpus[0])
+    if usable:
+        return "cuda"
+    if mode == "auto":
+        return "cpu"
+    raise DeviceUnavailable(f"--device cuda: the driver shows {len(gpus)} GPU(s) but torch cannot use them ({said}); "
+                            "install a CUDA build of torch, or start the container with its GPUs (--gpus)")
 
 
 class GpuPool:

@@ -50,11 +50,11 @@ def _machine(device: str) -> dict:
 
 
 def record(devices: list, assignments: list, path: Path = RECORD) -> dict:
-    """Measure `assignments` on `devices` and merge the figures into `path` (the other devices' kept)."""
+    """Measure `assignments` on `devices` and merge the figures into `path` (other devices' and assignments' kept)."""
     data = json.loads(path.read_text()) if path.exists() else {}
     data.setdefault("devices", {})
-    for device in devices:
-        entry = {"machine": _machine(device), "assignments": {}}
+    for device in devices:  # the assignments measured now replace theirs; the others' figures are kept
+        entry = {"machine": _machine(device), "assignments": data["devices"].get(device, {}).get("assignments", {})}
         for assignment in assignments:
             entry["assignments"][assignment] = measure(assignment, device)
             click.echo(f"{device} {assignment}: {entry['assignments'][assignment]['seconds']} s", err=True)

@@ -28,7 +28,7 @@ BACKENDS = ("local", "ray", "slurm")
 
 @dataclass(frozen=True)
 class Profile:
-    name: str = "local-cpu"
+    name: str = ""  # as given to --profile (empty: the defaults)
     backend: str = "local"
     device: str = "auto"
     workers: int = 1
@@ -51,6 +51,7 @@ class Profile:
 
 
 _CHOICES = {"backend": BACKENDS, "device": ("auto", "cpu", "cuda")}
+_AT_LEAST_ONE = ("workers", "cpus_per_task", "mem_gb")  # Slurm reads --mem=0 as "the whole node"
 
 
 def folder() -> Path:
@@ -72,7 +73,7 @@ def load(name_or_path: str | None) -> Profile:
         path = folder() / f"{name_or_path}.toml"
     if not path.is_file():
         raise ConfigError(f"no runner profile {name_or_path!r}: {path} does not exist (shipped: {', '.join(names())})")
-    return parse(path)
+    return replace(parse(path), name=name_or_path)  # named as given: `--profile NAME` finds it again
 
 
 def parse(path: Path) -> Profile:
@@ -109,8 +110,9 @@ def _checked(key: str, value, kind: str, fail):
                  + f", got {value!r}")
         return value
     if kind == "int":
-        if not (number and isinstance(value, int) and value >= 0):
-            fail(f"{key} must be a whole number, 0 or more, got {value!r}")
+        least = 1 if key in _AT_LEAST_ONE else 0
+        if not (number and isinstance(value, int) and value >= least):
+            fail(f"{key} must be a whole number, {least} or more, got {value!r}")
         return value
     if kind == "float":
         if not (number and value >= 0):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from .profiles import Profile
@@ -23,10 +23,10 @@ def _grade_task(assignment: str, name: str, suffix: str, data: bytes, settings: 
     """On a node: grade the submission `data` (a notebook or export zip, by `suffix`); its result's JSON."""
     from .batch import Settings, grade_here
 
-    with tempfile.TemporaryDirectory(prefix="dc-ray-") as folder:
-        os.chmod(folder, 0o711)
+    with tempfile.TemporaryDirectory(prefix="dc-ray-") as folder:  # 0700: the submission is the grader's alone
         path = Path(folder) / f"submission{suffix}"
-        path.write_bytes(data)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+            fh.write(data)
         return grade_here(assignment, path, name, Settings(**settings)).to_json()
 
 
@@ -38,45 +38,78 @@ def _read(path: Path) -> bytes:
         return fh.read(MAX_UPLOAD + 1)
 
 
+class BackendUnavailable(RuntimeError):
+    """Ray is not installed, or its cluster cannot be joined or started."""
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise BackendUnavailable("the Ray backend needs ray: pip install 'diffcourse[ray]'") from None
+    return ray
+
+
 def connect(runner: Profile) -> bool:
     """Join the cluster at ``runner.address``, or start one on this machine; True when this call started Ray."""
-    import ray
-
+    ray = _ray()
     if ray.is_initialized():
         return False
     options = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
-    if runner.address:
-        ray.init(address=runner.address, **options)
-    else:
-        from .device import visible_gpus
+    try:
+        if runner.address:
+            ray.init(address=runner.address, **options)
+        else:
+            from .device import visible_gpus
 
-        ray.init(num_cpus=max(1, runner.workers) * max(runner.num_cpus, 1), num_gpus=len(visible_gpus()), **options)
+            ray.init(num_cpus=max(1, runner.workers) * max(runner.num_cpus, 1), num_gpus=len(visible_gpus()),
+                     **options)
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as err:
+        where = f"join the Ray cluster at {runner.address}" if runner.address else "start Ray on this machine"
+        raise BackendUnavailable(f"could not {where}: {type(err).__name__}: {err}") from None
     return True
 
 
 def _gpus_per_task(runner: Profile, settings) -> float:
-    """``num_gpus`` of the profile (none when grading on the CPU was asked for); ValueError when the cluster has
-    fewer GPUs than one task asks for (its tasks would wait forever)."""
-    import ray
+    """``num_gpus`` of the profile (none when grading on the CPU was asked for); ValueError when no node has as
+    many GPUs and CPUs as one task asks for (its tasks would wait forever)."""
+    ray = _ray()
 
     wanted = 0.0 if settings.device == "cpu" else runner.num_gpus
-    have = ray.cluster_resources().get("GPU", 0.0)
-    if wanted > have:
-        raise ValueError(f"each task asks for {wanted:g} GPU but the Ray cluster has {have:g}: grade with --device "
-                         "cpu, or set num_gpus = 0 in the runner profile, or add GPU nodes")
+    nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+    if not any(r.get("GPU", 0.0) >= wanted and r.get("CPU", 0.0) >= runner.num_cpus for r in nodes):
+        most = max((r.get("GPU", 0.0) for r in nodes), default=0.0)
+        raise ValueError(f"each task asks for {wanted:g} GPU and {runner.num_cpus:g} CPU, but no node of the Ray "
+                         f"cluster has that much (at most {most:g} GPU on a node): grade with --device cpu, or change "
+                         "num_gpus / num_cpus in the runner profile, or add nodes")
     return wanted
+
+
+def _lost(assignment: str, name: str, err: Exception) -> Result:
+    """The result of a submission whose task Ray gave up on (its retries spent, a node-side error): nothing
+    earned, flagged for the staff, never cached, so the same command grades it again."""
+    from ..checks import load_suite
+    from .result import Flag
+
+    result = Result.blank(assignment, name, load_suite(assignment))
+    result.note(f"its Ray task failed and was not graded: {type(err).__name__}: {str(err)[:500]}")
+    result.flag(Flag.GRADER_ERROR)
+    result.finished = True
+    return result
 
 
 def grade_on_ray(assignment: str, todo: list, settings, runner: Profile):
     """Yield ``(name, Result)`` for each ``(path, name)`` of `todo` as its Ray task finishes. Each task asks for
     ``num_cpus`` and ``num_gpus`` (logical resources: the scheduler lends them, `grade_here` finds the GPU through
     the ``CUDA_VISIBLE_DEVICES`` Ray sets). Ctrl-C cancels the tasks still running."""
-    import ray
-
+    ray = _ray()
     started = connect(runner)
     pending = {}
     try:
-        task = ray.remote(_grade_task).options(num_cpus=runner.num_cpus, num_gpus=_gpus_per_task(runner, settings),
+        gpus = _gpus_per_task(runner, settings)
+        if not gpus:  # a task without a GPU of its own grades on the CPU: Ray hides no GPU from it
+            settings = replace(settings, device="cpu")
+        task = ray.remote(_grade_task).options(num_cpus=runner.num_cpus, num_gpus=gpus,
                                                max_retries=runner.max_retries, retry_exceptions=False)
         for path, name in todo:
             ref = task.remote(assignment, name, Path(path).suffix.lower(), _read(Path(path)), asdict(settings))
@@ -84,7 +117,12 @@ def grade_on_ray(assignment: str, todo: list, settings, runner: Profile):
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                yield pending.pop(ref), Result.from_json(ray.get(ref))
+                name = pending.pop(ref)
+                try:
+                    result = Result.from_json(ray.get(ref))
+                except ray.exceptions.RayError as err:  # this submission's task is lost, not the batch
+                    result = _lost(assignment, name, err)
+                yield name, result
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shlex
 import shutil
 import sys
@@ -23,13 +24,14 @@ from pathlib import Path
 import click
 
 from .. import course
-from .batch import GRACE, MAX_TRIES, OutputLock, Settings, grade_here
+from .batch import GRACE, MAX_TRIES, OutputLock, Settings, _score_sheet, grade_here, regrade_command, select
 from .profiles import Profile
 from .result import Result, write_atomic
 from .submission import named_submissions
 
 MANIFEST = "manifest.json"
 SCRIPT = "grade.sbatch"
+MAX_ARRAY = 1000  # tasks in one array: Slurm's default MaxArraySize is 1001 (indices 0 to 1000)
 STARTUP = 300  # seconds for a node to start Python, the worker and the kernel, beyond the grading itself
 
 
@@ -38,26 +40,32 @@ class CollectError(RuntimeError):
 
 
 def emit(*, assignment: str, submissions: Path, folder: Path, settings: Settings, runner: Profile,
-         out: Path | None = None) -> dict:
-    """Write the array job for every submission in `submissions` into `folder` (empty or new); returns the
-    manifest. `out`: where `collect` writes the reports by default."""
+         out: Path | None = None, only: tuple = ()) -> dict:
+    """Write the array job for every submission in `submissions` (or those named in `only`) into `folder` (empty
+    or new, made private: 0700); returns the manifest. `out`: where `collect` writes the reports by default."""
     a = course.get(assignment)
     folder = Path(folder).resolve()
     if folder.exists() and any(folder.iterdir()):
         raise FileExistsError(f"{folder} is not empty: emit a job into a new folder")
-    named = named_submissions(Path(submissions))
+    named = select(named_submissions(Path(submissions)), only)
     if not named:
         raise ValueError(f"{submissions} holds no submission (.ipynb or .zip)")
-    (folder / "submissions").mkdir(parents=True)
-    (folder / "results").mkdir()
-    (folder / "logs").mkdir()
+    if len(named) > MAX_ARRAY:
+        raise ValueError(f"{len(named)} submissions: more than Slurm's default MaxArraySize allows in one array "
+                         f"({MAX_ARRAY}); emit them in parts with --only")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)  # on a shared file system: the students' work and grades are the course's alone
+    for sub in ("submissions", "results", "logs"):
+        (folder / sub).mkdir(mode=0o700)
     entries = []
     for index, (name, path) in enumerate(named):
         target = folder / "submissions" / f"{index}{path.suffix.lower()}"
         shutil.copyfile(path, target)
+        os.chmod(target, 0o600)
         entries.append({"index": index, "name": name, "file": target.name,
                         "sha256": hashlib.sha256(target.read_bytes()).hexdigest()})
     manifest = {"assignment": a.id, "settings": asdict(settings), "submissions": entries,
+                "source": str(Path(submissions).resolve()), "profile": runner.name,
                 "out": str(Path(out).resolve()) if out else str(folder / "report")}
     write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1))
     write_atomic(folder / SCRIPT, script(folder, a.id, len(entries), settings, runner))
@@ -76,14 +84,14 @@ def script(folder: Path, assignment: str, count: int, settings: Settings, runner
     throttle = f"%{runner.max_parallel}" if runner.max_parallel else ""
     lines = ["#!/bin/bash", f"#SBATCH --job-name=diffcourse-{assignment}", f"#SBATCH --array=0-{count - 1}{throttle}",
              "#SBATCH --ntasks=1", f"#SBATCH --cpus-per-task={runner.cpus_per_task}", f"#SBATCH --mem={runner.mem_gb}G",
-             f"#SBATCH --time={time_limit(settings)}", f"#SBATCH --output={folder}/logs/%a.log"]
+             f"#SBATCH --time={time_limit(settings)}", f"#SBATCH --output={folder}/logs/%a-%A.log"]
     if runner.gres and settings.device != "cpu":
         lines.append(f"#SBATCH --gres={runner.gres}")
     lines += [f"#SBATCH --{key}={value}" for key, value in (("partition", runner.partition),
                                                             ("account", runner.account)) if value]
     python = runner.python or sys.executable
     lines += ["", f"# diffcourse: {count} submission(s) of {assignment}; when every task is done:",
-              f"#   diffcourse collect {shlex.quote(str(folder))}", "set -euo pipefail", *runner.setup,
+              f"#   diffcourse collect {shlex.quote(str(folder))}", "umask 077", *runner.setup, "set -euo pipefail",
               f"exec {shlex.quote(python)} -m autograder.grading.slurm {shlex.quote(str(folder))} "
               '--index "$SLURM_ARRAY_TASK_ID"', ""]
     return "\n".join(lines)
@@ -103,18 +111,22 @@ def run_task(folder: Path, index: int) -> Result:
     if not 0 <= index < len(entries):
         raise CollectError(f"task {index}: the job has submissions 0 to {len(entries) - 1}")
     entry = entries[index]
-    result = grade_here(manifest["assignment"], Path(folder) / "submissions" / entry["file"], entry["name"],
-                        Settings(**manifest["settings"]))
+    path = Path(folder) / "submissions" / entry["file"]
+    if hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+        raise CollectError(f"{path} is not the file the job was written with (its SHA-256 changed)")
+    result = grade_here(manifest["assignment"], path, entry["name"], Settings(**manifest["settings"]))
     write_atomic(Path(folder) / "results" / f"{index}.json", json.dumps(result.to_json(), indent=1))
     return result
 
 
-def collect(folder: Path, out: Path | None = None, *, allow_missing: bool = False, regrade: str | None = None):
+def collect(folder: Path, out: Path | None = None, *, allow_missing: bool = False, regrade: str | None = None,
+            manual: Path | None = None):
     """Write the reports of the job in `folder` under `out` (default: the manifest's) and return the results.
 
     Raises CollectError, writing nothing, when a task's result is missing (unless `allow_missing`: the reports
     then cover those present, and the error's text is returned too), unreadable, or not the result of the
-    manifest's submission and assignment."""
+    manifest's submission and assignment. `manual`: a filled score sheet of `diffcourse written`, checked first
+    and merged as `batch.grade_folder` merges it."""
     from ..reports.report import write_reports
 
     folder = Path(folder)
@@ -138,10 +150,16 @@ def collect(folder: Path, out: Path | None = None, *, allow_missing: bool = Fals
         if not allow_missing:
             raise CollectError(note)
     a = course.get(manifest["assignment"])
+    if manual is not None:
+        results = _score_sheet(manual, a, [e["name"] for e in manifest["submissions"]]).apply(results)
     out = Path(out or manifest["out"])
+    regrade = regrade or regrade_command(a.id, Path(manifest.get("source", folder / "submissions")), out,
+                                         Settings(**manifest["settings"]), profile=manifest.get("profile", ""),
+                                         manual=manual)
     out.mkdir(parents=True, exist_ok=True)
     with OutputLock(out):
-        write_reports(results, out, a.config.hidden_visibility, regrade=regrade, assignment=a.id)
+        write_reports(results, out, a.config.hidden_visibility, written=manual is not None, regrade=regrade,
+                      assignment=a.id)
     return results, note
 
 

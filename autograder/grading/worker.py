@@ -55,6 +55,10 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
         result.finished = True
         write_json(out, result.to_json())
         return result
+    if device == "cuda":  # CUDA up before the kernel's sandbox is drawn: the driver makes its device files then
+        from ..checks import device as grading_device
+
+        grading_device.use(device)
     workdir = prepare_workdir(a, nb, Path(tempfile.mkdtemp(prefix="dc-sub-")))
     process = KernelProcess(workdir, limits=limits.kernel(), protections=protections,
                             output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache, device=device)

@@ -120,8 +120,14 @@ def gradebook(root: Path) -> tuple[list, list]:
     for s in students:
         points = [graded[a][0].get(s) for a in ids]
         total = math.fsum(p for p in points if p is not None)
-        rows.append([s, *("" if p is None else _fmt(p) for p in points), _fmt(total), _fmt(possible)])
+        rows.append([_inert(s), *("" if p is None else _fmt(p) for p in points), _fmt(total), _fmt(possible)])
     return ["student", *ids, "total", "possible"], rows
+
+
+def _inert(name: str) -> str:
+    """A student's name as a spreadsheet shows it, never runs it: one that would start a formula (= + - @) gets a
+    leading apostrophe."""
+    return f"'{name}" if name[:1] in ("=", "+", "-", "@", "\t", "\r") else name
 
 
 def write_gradebook(root: Path) -> Path:
