@@ -108,13 +108,18 @@ def _line_of(text: str, section: str, key: str | None = None) -> int:
     return start + 1
 
 
-def parse_config(path: Path) -> Config:
-    """Read and validate a config file; raises ConfigError naming the file, line and key at fault."""
+def read_toml(path: Path) -> tuple[dict, str]:
+    """A TOML file's tables and its text; ConfigError naming the file and the line where it does not parse."""
     text = path.read_text()
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: {err}") from None
+
+
+def parse_config(path: Path) -> Config:
+    """Read and validate a config file; raises ConfigError naming the file, line and key at fault."""
+    data, text = read_toml(path)
 
     def fail(section, key, msg):
         raise ConfigError(f"{path}:{_line_of(text, section, key)}: {msg}")

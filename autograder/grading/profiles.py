@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .. import course
-from ..course import ConfigError, tomllib
+from ..course import ConfigError, read_toml
 
 BACKENDS = ("local", "ray", "slurm")
 
@@ -77,11 +77,7 @@ def load(name_or_path: str | None) -> Profile:
 
 
 def parse(path: Path) -> Profile:
-    text = path.read_text()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: {err}") from None
+    data, text = read_toml(path)
     lines = text.splitlines()
 
     def fail(key: str, msg: str):

@@ -102,6 +102,8 @@ def grade_on_ray(assignment: str, todo: list, settings, runner: Profile):
     """Yield ``(name, Result)`` for each ``(path, name)`` of `todo` as its Ray task finishes. Each task asks for
     ``num_cpus`` and ``num_gpus`` (logical resources: the scheduler lends them, `grade_here` finds the GPU through
     the ``CUDA_VISIBLE_DEVICES`` Ray sets). Ctrl-C cancels the tasks still running."""
+    if not todo:  # everything came from the cache: no cluster to start
+        return
     ray = _ray()
     started = connect(runner)
     pending = {}
