@@ -201,3 +201,24 @@ def test_only_regrades_the_named_submission_and_the_class_report_says_how(local,
                                         "--only", "nobody"])
     assert unknown.exit_code == 1 and "no submission named nobody" in unknown.output
     assert not (tmp_path / "none" / "grades.csv").exists()
+
+
+def test_a_task_whose_submission_changed_since_the_job_was_written_grades_nothing(tmp_path):
+    from autograder.grading import slurm
+
+    job = tmp_path / "job"
+    slurm.emit(assignment="hw1_score", submissions=_submissions(tmp_path / "subs", ["correct"]), folder=job,
+               settings=Settings(120.0), runner=Profile(backend="slurm"))
+    (job / "submissions" / "0.ipynb").write_bytes(hostile.notebook(SUBMISSIONS["wrong"]))
+    with pytest.raises(slurm.CollectError, match="SHA-256 changed"):
+        slurm.run_task(job, 0)
+    assert not list((job / "results").iterdir())
+
+
+def test_only_refuses_an_output_folder_holding_other_submissions_grades(tmp_path):
+    from autograder.grading.batch import _refuse_to_shrink
+
+    (tmp_path / "grades.csv").write_text("submission,total\r\nalice,3\r\nbob,4\r\n")
+    _refuse_to_shrink(tmp_path, ["alice", "bob"])  # the same submissions: a regrade of them all
+    with pytest.raises(ValueError, match="holds the grades of 1 other submission"):
+        _refuse_to_shrink(tmp_path, ["alice"])

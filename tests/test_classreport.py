@@ -225,3 +225,19 @@ def test_no_assignment_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no assignment folder"):
         write_gradebook(tmp_path)
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_written_inert(tmp_path):
+    _graded(tmp_path / "score", "hw1_score", {"=HYPERLINK(x)": 3, "+1": 2, "alice": 1}, 26)
+    names = [row[0] for row in csv.reader(write_gradebook(tmp_path).open(newline=""))][1:]
+    assert sorted(names) == ["'+1", "'=HYPERLINK(x)", "alice"]
+
+
+def test_the_example_of_a_failing_check_is_a_real_mistake_before_unfinished_work():
+    from autograder.reports.classreport import failing_checks
+
+    unfinished = "tweedie_denoiser the notebook defines no function named 'tweedie_denoiser'"
+    mistake = "tweedie_denoiser: wrong value at index (0, 0): got 1.5, expected 1.25 (error 0.25, allowed 1e-6)"
+    results = [_result("aaron", {"tweedie_formula": unfinished}), _result("zoe", {"tweedie_formula": mistake})]
+    tally = next(t for t in failing_checks(results) if t.check == "tweedie_formula")
+    assert tally.failed == 2 and tally.example[0] == mistake  # although the unfinished one is shorter
