@@ -69,6 +69,22 @@ def gaussian_kl(mean1, cov1, mean2, cov2):
     return 0.5 * ((M**2).sum((-2, -1)) + (u**2).sum(-1) - d + logdet2 - logdet1)
 
 
+def gaussian_score(x, mean, cov):
+    """The score ``grad_x log N(x; mean, cov) = -cov^{-1} (x - mean)`` of a Gaussian, one row per point.
+
+    Reference: Bishop 2006, Pattern Recognition and Machine Learning, Eq. (2.43) differentiated; the one-component
+    case of ``course_core.gmm.gmm_score``. Computed by a linear solve (no explicit inverse).
+
+    Args:
+        x: ``(N, d)`` points; mean: ``(d,)``; cov: ``(d, d)`` symmetric positive definite. The parameters are cast to
+            ``x``'s dtype.
+    Returns:
+        ``(N, d)`` in ``x``'s dtype.
+    """
+    mean, cov = mean.to(x.dtype), cov.to(x.dtype)
+    return -torch.linalg.solve(cov, (x - mean).T).T  # cov is symmetric: (cov^{-1} (x - mean)^T)^T
+
+
 # ---------------------------------------------------------------- a Gaussian prior: the posterior, the Wiener filter
 
 
@@ -201,6 +217,29 @@ def laplace_mmse(y, sigma, b):
     mean_neg = m_neg - sigma * torch.exp(log_norm_pdf(z_neg) - torch.special.log_ndtr(-z_neg))
     w = torch.softmax(torch.stack([log_w_pos, log_w_neg]), dim=0)  # (2, ...)
     return w[0] * mean_pos + w[1] * mean_neg
+
+
+# ---------------------------------------------------------------- a Gaussian-mixture prior: the exact MMSE
+
+
+def mixture_mmse(y, sigma, weights, means, covs):
+    """The exact MMSE estimate ``E[x | y]`` for ``y = x + sigma n`` under a Gaussian-mixture prior.
+
+    Reference: Bishop 2006, Sec. 2.3.3 per component, mixed by Bayes' rule: with ``S_k = covs_k + sigma^2 I``,
+    ``E[x | y] = sum_k r_k(y) (mu_k + covs_k S_k^{-1} (y - mu_k))``, ``r_k(y) proportional to pi_k N(y; mu_k, S_k)``
+    (the responsibilities under the law of ``y``, not of ``x``). It equals Tweedie's ``y + sigma^2 grad log p(y)``
+    (Efron 2011) and ``course_core.gmm.GaussianMixture.denoise_ve``. Unlike a Gaussian prior's, this posterior
+    mean is not the posterior mode (MAP) in general.
+
+    Args:
+        y: ``(N, d)`` observations; sigma: noise standard deviation (Python float ``>= 0``).
+        weights: ``(K,)``; means: ``(K, d)``; covs: ``(K, d, d)`` symmetric positive definite (float64 parameters).
+    Returns:
+        ``(N, d)`` in ``y``'s dtype.
+    """
+    from .gmm import GaussianMixture
+
+    return GaussianMixture(weights, means, covs).denoise_ve(y, sigma)
 
 
 # ---------------------------------------------------------------- normalizing flows

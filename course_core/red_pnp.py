@@ -139,5 +139,79 @@ def pnp_admm_step(z: torch.Tensor, u: torch.Tensor, y: torch.Tensor, op, sigma_y
     return x, z_next, u + x - z_next
 
 
+# ---------------------------------------------------------------- the same steps with H a dense matrix (hw0)
+# For small problems (8x8 digits: d = 64) H is an (m, d) matrix applied to a batch as x @ H.T, as in
+# course_core.priors. The denoiser is called ``denoiser(x (B, d), sigma) -> (B, d)``.
+
+
+def data_prox_matrix(v: torch.Tensor, y: torch.Tensor, H: torch.Tensor, sigma_y: float, rho: float) -> torch.Tensor:
+    """``data_prox`` with a dense ``H``: ``argmin_x ||y - H x||**2 / (2 sigma_y**2) + rho / 2 ||x - v||**2``.
+
+    The normal equations: ``x = (H^T H / sigma_y**2 + rho I)^{-1} (H^T y / sigma_y**2 + rho v)``, one solve for the
+    batch.
+
+    Args:
+        v: ``(B, d)``; y: ``(B, m)``; H: ``(m, d)`` in ``v``'s dtype; sigma_y, rho: Python floats ``> 0``.
+    Returns:
+        ``(B, d)``.
+    """
+    d = H.shape[1]
+    A = H.T @ H / sigma_y**2 + rho * torch.eye(d, dtype=H.dtype, device=H.device)  # (d, d), symmetric
+    return torch.linalg.solve(A, (y @ H / sigma_y**2 + rho * v).T).T
+
+
+def red_step_matrix(x: torch.Tensor, y: torch.Tensor, H: torch.Tensor, sigma_y: float, lam: float, mu: float,
+                    denoiser, sigma: float) -> torch.Tensor:
+    """RED's steepest-descent step with a dense ``H`` and the denoiser applied at noise level ``sigma``.
+
+    Reference: Romano, Elad & Milanfar 2017, arXiv:1611.02862 (steepest descent):
+    ``x - mu * (H^T (H x - y) / sigma_y**2 + lam * (x - denoiser(x, sigma)))``; ``red_step`` with ``H`` a matrix.
+    The direction uses the denoising residual, not the Jacobian term (they agree when the denoiser is locally
+    homogeneous with a symmetric Jacobian).
+
+    Args:
+        x: ``(B, d)``; y: ``(B, m)``; H: ``(m, d)``; sigma_y ``> 0``, lam, mu, sigma: Python floats;
+        denoiser: ``denoiser(x (B, d), sigma) -> (B, d)``.
+    Returns:
+        ``(B, d)``.
+    """
+    return x - mu * ((x @ H.T - y) @ H / sigma_y**2 + lam * (x - denoiser(x, sigma)))
+
+
+def red_fixed_point_matrix(x: torch.Tensor, y: torch.Tensor, H: torch.Tensor, sigma_y: float, lam: float, denoiser,
+                           sigma: float) -> torch.Tensor:
+    """RED's fixed-point step with a dense ``H``: solve the stationarity condition with ``D(x)`` frozen.
+
+    Reference: Romano, Elad & Milanfar 2017, arXiv:1611.02862 (the fixed-point strategy):
+    ``H^T (H x_next - y) / sigma_y**2 + lam (x_next - D(x)) = 0``, i.e.
+    ``data_prox_matrix(denoiser(x, sigma), y, H, sigma_y, lam)``.
+
+    Args:
+        as ``red_step_matrix`` (no step size).
+    Returns:
+        ``(B, d)``.
+    """
+    return data_prox_matrix(denoiser(x, sigma), y, H, sigma_y, lam)
+
+
+def pnp_admm_step_matrix(z: torch.Tensor, u: torch.Tensor, y: torch.Tensor, H: torch.Tensor, sigma_y: float,
+                         lam: float, rho: float, denoiser):
+    """``pnp_admm_step`` with a dense ``H``: one iteration of plug-and-play ADMM (scaled form).
+
+    Reference: Venkatakrishnan, Bouman & Wohlberg 2013: ``x = data_prox_matrix(z - u, y, H, sigma_y, rho)``,
+    ``z_next = denoiser(x + u, sqrt(lam / rho))``, ``u_next = u + x - z_next``.
+
+    Args:
+        z, u: ``(B, d)``; y: ``(B, m)``; H: ``(m, d)``; sigma_y, lam, rho: Python floats ``> 0``;
+        denoiser: ``denoiser(x (B, d), sigma) -> (B, d)``.
+    Returns:
+        ``(x, z_next, u_next)``, each ``(B, d)``.
+    """
+    x = data_prox_matrix(z - u, y, H, sigma_y, rho)
+    z_next = denoiser(x + u, math.sqrt(lam / rho))
+    return x, z_next, u + x - z_next
+
+
 __all__ = ["red_regularizer", "red_gradient", "data_gradient", "red_step", "data_prox", "pnp_hqs_step",
-           "pnp_admm_step"]
+           "pnp_admm_step", "data_prox_matrix", "red_step_matrix", "red_fixed_point_matrix",
+           "pnp_admm_step_matrix"]

@@ -272,6 +272,29 @@ def karras_sample(x: torch.Tensor, sigmas: torch.Tensor, denoiser, method: str =
     return x
 
 
+def ddim_euler_step(x_t: torch.Tensor, alpha_bar_t, alpha_bar_prev, eps_pred: torch.Tensor) -> torch.Tensor:
+    """DDIM's deterministic step (``eta = 0``) as one Euler step of the probability-flow ODE in its natural
+    parameterization: ``x_bar = x / sqrt(alpha_bar)``, ``sigma = sqrt(1 - alpha_bar) / sqrt(alpha_bar)``, in which the
+    ODE reads ``d x_bar / d sigma = eps(x_bar / sqrt(sigma**2 + 1), sigma)``. The step from ``alpha_bar_t`` to
+    ``alpha_bar_prev`` is ``x_bar_prev = x_bar_t + (sigma_prev - sigma_t) eps_pred``, returned as
+    ``sqrt(alpha_bar_prev) x_bar_prev``.
+
+    Reference: Song, Meng & Ermon 2021 (DDIM), arXiv:2010.02502, Eq. (13)-(14); Karras et al. 2022, Eq. (4) with
+    ``s(t) = 1 / sqrt(1 + sigma(t)**2)``. It equals ``course_core.ddim.ddim_step`` with ``eta = 0`` (Song et al.
+    Eq. (12)); ``alpha_bar_prev = 1`` gives the prediction of ``x_0``.
+
+    Args:
+        x_t, eps_pred: ``(B, *D)``; alpha_bar_t in ``(0, 1)``, alpha_bar_prev in ``(0, 1]``: floats, 0-d or ``(B,)``
+        (float64 tensors, cast to ``x_t``'s dtype).
+    Returns:
+        ``(B, *D)`` in ``x_t``'s dtype.
+    """
+    ab_t, ab_prev = _per_sample(alpha_bar_t, x_t), _per_sample(alpha_bar_prev, x_t)
+    sigma_t, sigma_prev = torch.sqrt((1 - ab_t) / ab_t), torch.sqrt((1 - ab_prev) / ab_prev)
+    x_bar = x_t / torch.sqrt(ab_t)
+    return torch.sqrt(ab_prev) * (x_bar + (sigma_prev - sigma_t) * eps_pred)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Likelihoods through the probability-flow ODE
 
@@ -391,6 +414,6 @@ def gaussian_flow(x: torch.Tensor, sigma_from, sigma_to, mean, var) -> torch.Ten
 
 __all__ = ["vp_beta", "vp_beta_integral", "vp_marginal", "ve_sigma", "ve_marginal_std", "vp_sde", "ve_sde",
            "reverse_sde_drift", "probability_flow_drift", "euler_maruyama_step", "karras_sigmas",
-           "karras_ode_derivative", "karras_euler_step", "karras_heun_step", "karras_sample", "divergence",
-           "ode_log_likelihood", "gaussian_marginal", "gaussian_score", "gaussian_denoiser",
+           "karras_ode_derivative", "karras_euler_step", "karras_heun_step", "karras_sample", "ddim_euler_step",
+           "divergence", "ode_log_likelihood", "gaussian_marginal", "gaussian_score", "gaussian_denoiser",
            "gaussian_flow"]

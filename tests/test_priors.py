@@ -8,6 +8,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from mutation import catches
 
 from course_core.ddpm import normal_kl
 from course_core.priors import (
@@ -15,9 +16,11 @@ from course_core.priors import (
     gaussian_condition,
     gaussian_kl,
     gaussian_posterior,
+    gaussian_score,
     ista_step,
     laplace_map,
     laplace_mmse,
+    mixture_mmse,
     soft_threshold,
     tikhonov,
     wiener_gain,
@@ -334,3 +337,124 @@ def test_flow_log_prob_of_an_affine_coupling_layer_integrates_to_one():
     z = inverse(grid)
     torch.testing.assert_close(logp, _std_normal_log_prob(z) - s * grid[:, 0])
     assert abs(float(logp.exp().sum()) * float(u[1] - u[0]) ** 2 - 1) < 1e-3
+
+
+# ---------------------------------------------------------------- gaussian_score, mixture_mmse (hw0)
+
+
+@given(d=st.integers(1, 4), seed=st.integers(0, 10**6))
+def test_gaussian_score_is_the_autograd_gradient_of_the_log_density(d, seed):
+    # Oracle: autograd of torch.distributions.MultivariateNormal.log_prob.
+    g = _gen(seed)
+    cov, mean = _spd(d, g), torch.randn(d, generator=g, dtype=F64)
+    x = torch.randn(5, d, generator=g, dtype=F64).requires_grad_(True)
+    (want,) = torch.autograd.grad(torch.distributions.MultivariateNormal(mean, cov).log_prob(x).sum(), x)
+    torch.testing.assert_close(gaussian_score(x.detach(), mean, cov), want, rtol=1e-9, atol=1e-10)
+
+
+def test_gaussian_score_keeps_float32_and_is_zero_at_the_mean():
+    mean, cov = torch.tensor([1.0, -2.0], dtype=F64), torch.tensor([[2.0, 0.5], [0.5, 1.0]], dtype=F64)
+    out = gaussian_score(torch.stack([mean, mean + 1]).float(), mean, cov)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out[0], torch.zeros(2))
+
+
+def _mixture_1d():
+    return (torch.tensor([0.7, 0.3], dtype=F64), torch.tensor([[-1.0], [1.5]], dtype=F64),
+            torch.tensor([[[0.15**2]], [[0.6**2]]], dtype=F64))
+
+
+def test_mixture_mmse_matches_quadrature_of_the_posterior():
+    # Oracle: E[x | y] by quadrature of p(x) N(y; x, sigma^2) on a fine grid (1-D, spacing 1e-3: error << 1e-6).
+    w, m, c = _mixture_1d()
+    y, sigma = torch.tensor([[-2.0], [0.0], [0.4], [3.0]], dtype=F64), 0.5
+    grid = torch.linspace(-8, 8, 16001, dtype=F64)
+    prior = torch.distributions.MixtureSameFamily(torch.distributions.Categorical(probs=w),
+                                                  torch.distributions.Normal(m[:, 0], c[:, 0, 0].sqrt()))
+    log_post = prior.log_prob(grid)[None] - 0.5 * (y - grid[None]) ** 2 / sigma**2  # (4, G)
+    want = (torch.softmax(log_post, 1) * grid[None]).sum(1, keepdim=True)
+    torch.testing.assert_close(mixture_mmse(y, sigma, w, m, c), want, rtol=0, atol=1e-6)
+
+
+def test_mixture_mmse_differs_from_the_map_between_the_modes():
+    # The posterior of y = 0.25 is bimodal: its mean lies between the modes, away from the grid MAP.
+    w, m, c = _mixture_1d()
+    y = torch.tensor([[0.25]], dtype=F64)
+    grid = torch.linspace(-4, 5, 9001, dtype=F64)
+    prior = torch.distributions.MixtureSameFamily(torch.distributions.Categorical(probs=w),
+                                                  torch.distributions.Normal(m[:, 0], c[:, 0, 0].sqrt()))
+    x_map = grid[(prior.log_prob(grid) - 0.5 * (0.25 - grid) ** 2 / 0.25).argmax()]
+    assert abs(mixture_mmse(y, 0.5, w, m, c).item() - x_map.item()) > 0.3
+
+
+@given(d=st.integers(1, 3), seed=st.integers(0, 10**6))
+def test_mixture_mmse_of_one_component_is_the_gaussian_posterior_mean(d, seed):
+    # Oracle: gaussian_posterior with H = I (a different closed form through the joint's conditioning).
+    g = _gen(seed)
+    cov, mean = _spd(d, g), torch.randn(d, generator=g, dtype=F64)
+    y = torch.randn(3, d, generator=g, dtype=F64)
+    want, _ = gaussian_posterior(y, torch.eye(d, dtype=F64), 0.7, mean, cov)
+    torch.testing.assert_close(mixture_mmse(y, 0.7, torch.ones(1, dtype=F64), mean[None], cov[None]), want,
+                               rtol=1e-9, atol=1e-10)
+
+
+def test_mixture_tests_catch_map_reported_as_mmse():
+    """The quadrature oracle fails on the hard-assignment (MAP component) estimate."""
+    import sys
+
+    module = sys.modules[__name__]  # the test calls the name imported here
+
+    def map_component(y, sigma, weights, means, covs):
+        from course_core.gmm import GaussianMixture
+
+        mix = GaussianMixture(weights, means, covs)
+        k = mix.noised_ve(sigma).responsibilities(y).argmax(1)
+        return torch.stack([GaussianMixture(weights[i:i + 1] * 0 + 1, means[i:i + 1], covs[i:i + 1]).denoise_ve(
+            y[n:n + 1], sigma)[0] for n, i in enumerate(k.tolist())])
+
+    catches(test_mixture_mmse_matches_quadrature_of_the_posterior, broken=[(module, "mixture_mmse", map_component)])
+
+
+# ---------------------------------------------------------------- hw0's support module priors_toy
+
+
+def test_priors_toy_matrices_against_independent_constructions():
+    """Oracles: scipy's orthonormal DCT-II, torch's conv2d with zero padding, torch.diff, and a hand-made mask."""
+    scipy_fft = pytest.importorskip("scipy.fft")
+    from course_core import priors_toy
+
+    x = torch.randn(3, 8, 8, generator=_gen(0), dtype=F64)
+    C = priors_toy.dct_matrix(8)
+    torch.testing.assert_close(C @ C.T, torch.eye(64, dtype=F64), rtol=0, atol=1e-12)
+    want = torch.from_numpy(scipy_fft.dctn(x.numpy(), type=2, axes=(1, 2), norm="ortho")).reshape(3, 64)
+    torch.testing.assert_close(x.reshape(3, 64) @ C.T, want, rtol=0, atol=1e-12)
+
+    B = priors_toy.blur_matrix(8, width=1.0)
+    k = torch.exp(-0.5 * torch.arange(-2, 3, dtype=F64) ** 2)
+    k2 = torch.outer(k, k) / k.sum() ** 2
+    conv = torch.nn.functional.conv2d(x[:, None], k2[None, None], padding=2)[:, 0].reshape(3, 64)
+    torch.testing.assert_close(x.reshape(3, 64) @ B.T, conv, rtol=0, atol=1e-12)
+    torch.testing.assert_close(B, B.T, rtol=0, atol=0)
+
+    D = priors_toy.difference_matrix(8)
+    diffs = torch.cat([torch.diff(x, dim=2).reshape(3, -1), torch.diff(x, dim=1).reshape(3, -1)], dim=1)
+    torch.testing.assert_close(x.reshape(3, 64) @ D.T, diffs, rtol=0, atol=1e-12)
+
+    mask = torch.zeros(8, 8, dtype=torch.bool)
+    mask[::2, 1::3] = True
+    torch.testing.assert_close(x.reshape(3, 64) @ priors_toy.inpainting_matrix(mask).T, x[:, mask], rtol=0, atol=0)
+
+
+def test_class_mixture_is_the_per_class_frequency_mean_and_covariance():
+    from course_core import priors_toy
+
+    g = _gen(1)
+    x = torch.randn(30, 3, generator=g, dtype=F64)
+    labels = torch.arange(30) % 3
+    w, m, c = priors_toy.class_mixture(x, labels, ridge=0.1)
+    torch.testing.assert_close(w, torch.full((3,), 1 / 3, dtype=F64))
+    for k in range(3):
+        xk = x[labels == k]
+        torch.testing.assert_close(m[k], xk.mean(0))
+        centred = xk - xk.mean(0)
+        torch.testing.assert_close(c[k], centred.T @ centred / (len(xk) - 1) + 0.1 * torch.eye(3, dtype=F64))

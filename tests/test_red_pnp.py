@@ -7,6 +7,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from mutation import catches
 
 from course_core import inverse, red_pnp
 
@@ -161,3 +162,66 @@ def test_pnp_hqs_fixed_point_for_denoising_with_a_gaussian_prior():
         torch.testing.assert_close(x, y / (1 + mu * sigma_y**2 * (1 - a)), rtol=1e-10, atol=1e-12)
     torch.testing.assert_close(x, s2 * y / (s2 + lam * sigma_y**2), rtol=5e-3, atol=0)
     assert not torch.allclose(x, s2 * y / (s2 + lam * sigma_y**2), rtol=1e-3, atol=0)  # HQS is biased at finite mu
+
+
+# ---------------------------------------------------------------- the dense-matrix steps (hw0)
+
+
+@pytest.mark.parametrize("kind", ["denoise", "inpaint", "sr", "blur"])
+def test_dense_steps_agree_with_the_svd_steps(kind):
+    """Oracle: the matrix-free steps above (SVD of the degradation) against the dense-matrix ones, on the same H."""
+    op = _ops()[kind]
+    g = torch.Generator().manual_seed(8)
+    Hd = _dense_H(op)
+    x, z, u = (torch.randn(2, *SHAPE, generator=g, dtype=F64) for _ in range(3))
+    y = torch.randn(2, op.m, generator=g, dtype=F64)
+    W = _symmetric(8, 3)
+    den = lambda v, sigma: _linear(W)(v) * (1 + sigma)  # noqa: E731 - depends on sigma, so the level is checked too
+    flat = lambda v: v.flatten(1)  # noqa: E731
+    torch.testing.assert_close(red_pnp.data_prox_matrix(flat(x), y, Hd, 0.3, 2.0),
+                               flat(red_pnp.data_prox(x, y, op, 0.3, 2.0)), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(red_pnp.red_step_matrix(flat(x), y, Hd, 0.3, 0.7, 0.05, den, 0.2),
+                               flat(red_pnp.red_step(x, den(x, 0.2), y, op, 0.3, 0.7, 0.05)), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(red_pnp.red_fixed_point_matrix(flat(x), y, Hd, 0.3, 0.7, den, 0.2),
+                               flat(red_pnp.data_prox(den(x, 0.2), y, op, 0.3, 0.7)), rtol=1e-10, atol=1e-10)
+    got = red_pnp.pnp_admm_step_matrix(flat(z), flat(u), y, Hd, 0.3, 0.5, 2.0, den)
+    want = red_pnp.pnp_admm_step(z, u, y, op, 0.3, 0.5, 2.0, den)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, flat(b), rtol=1e-10, atol=1e-10)
+
+
+def test_red_fixed_point_matrix_solves_the_stationarity_condition():
+    """Oracle: autograd of ||y - H x'||^2 / (2 sigma_y^2) + lam/2 ||x' - D(x)||^2 vanishes at the returned x'."""
+    g = torch.Generator().manual_seed(9)
+    H, x, y = (torch.randn(*s, generator=g, dtype=F64) for s in ((5, 8), (3, 8), (3, 5)))
+    W = _symmetric(8, 4) + torch.triu(torch.ones(8, 8, dtype=F64), 1)  # any denoiser, symmetric or not
+    out = red_pnp.red_fixed_point_matrix(x, y, H, 0.4, 1.3, lambda v, s: v @ W.T, 0.1).requires_grad_(True)
+    energy = ((y - out @ H.T) ** 2).sum() / (2 * 0.4**2) + 1.3 / 2 * ((out - x @ W.T) ** 2).sum()
+    (grad,) = torch.autograd.grad(energy, out)
+    torch.testing.assert_close(grad, torch.zeros_like(grad), rtol=0, atol=1e-9)
+
+
+def test_pnp_admm_step_matrix_with_the_exact_map_denoiser_reaches_the_map():
+    """Reference: the closed-form MAP of a Gaussian prior N(0, Sigma), as in the SVD test above; 200 iterations. A
+    flipped dual update (u - x + z_next) does not get there (mutation check below)."""
+    g = torch.Generator().manual_seed(10)
+    M = torch.randn(6, 6, generator=g, dtype=F64)
+    Sigma = M @ M.T / 6 + 0.2 * torch.eye(6, dtype=F64)
+    H, y = torch.randn(4, 6, generator=g, dtype=F64), torch.randn(3, 4, generator=g, dtype=F64)
+    lam, rho, sy = 1.0, 2.0, 0.5
+    wiener = lambda v, s: v @ (Sigma @ torch.linalg.inv(Sigma + s**2 * torch.eye(6, dtype=F64))).T  # noqa: E731
+    want = torch.linalg.solve(H.T @ H / sy**2 + lam * torch.linalg.inv(Sigma), (y @ H).T / sy**2).T
+    z = u = torch.zeros(3, 6, dtype=F64)
+    for _ in range(200):
+        x, z, u = red_pnp.pnp_admm_step_matrix(z, u, y, H, sy, lam, rho, wiener)
+    torch.testing.assert_close(x, want, rtol=0, atol=1e-8)
+
+
+def test_the_admm_test_catches_a_flipped_dual_update():
+    def flipped(z, u, y, H, sigma_y, lam, rho, denoiser):
+        x = red_pnp.data_prox_matrix(z - u, y, H, sigma_y, rho)
+        z_next = denoiser(x + u, math.sqrt(lam / rho))
+        return x, z_next, u - x + z_next
+
+    catches(test_pnp_admm_step_matrix_with_the_exact_map_denoiser_reaches_the_map,
+            broken=[(red_pnp, "pnp_admm_step_matrix", flipped)])

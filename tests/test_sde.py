@@ -395,6 +395,42 @@ def test_ddim_is_the_euler_step_of_the_probability_flow_ode():
         torch.testing.assert_close(math.sqrt(ab_prev) * xbar, want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("t,t_prev", [(99, 79), (40, 39), (10, -1), (0, -1)])
+def test_ddim_euler_step_is_hw3s_ddim_step_at_eta_zero(t, t_prev):
+    """The Euler step in (xbar, sigma) coordinates (ddim_euler_step) is DDIM's Eq. (12) with eta = 0 (hw3's ddim_step,
+    an independent formula), for strided, contiguous and final steps, on points and images; float32 data stays
+    float32 within float32 rounding."""
+    alpha_bar = schedules.alpha_bar_from_beta(schedules.cosine_beta_schedule(100))
+    g = _gen(16)
+    for shape in ((4, 3), (2, 1, 2, 2)):
+        x, eps = torch.randn(*shape, generator=g, dtype=F64), torch.randn(*shape, generator=g, dtype=F64)
+        B = shape[0]
+        t_, t_prev_ = torch.full((B,), t), torch.full((B,), t_prev)
+        want = ddim.ddim_step(x, t_, t_prev_, eps, alpha_bar, 0.0, torch.zeros_like(x))
+        ab_prev = alpha_bar[t_prev_] if t_prev >= 0 else torch.ones(B, dtype=F64)
+        got = sde.ddim_euler_step(x, alpha_bar[t_], ab_prev, eps)  # per-sample (B,) levels
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-10)
+        scalar = sde.ddim_euler_step(x, float(alpha_bar[t]), float(ab_prev[0]), eps)  # Python floats
+        torch.testing.assert_close(scalar, want, rtol=1e-10, atol=1e-10)
+        low = sde.ddim_euler_step(x.float(), alpha_bar[t_], ab_prev, eps.float())
+        assert low.dtype == torch.float32
+        # float32: 1 / sqrt(alpha_bar) up to ~1e2 for the cosine schedule's top step amplifies rounding
+        torch.testing.assert_close(low.double(), want, rtol=1e-4, atol=1e-4)
+
+
+def test_ddim_euler_step_is_exact_for_a_single_point():
+    """For data that is one point x*, eps(x, t) = (x - sqrt(ab) x*) / sqrt(1 - ab) is constant along the ODE's paths in
+    (xbar, sigma), so the Euler step is exact: from any level it lands on the same path, and at alpha_bar_prev = 1
+    on x* itself."""
+    x_star = torch.tensor([[0.4, -1.2]], dtype=F64).expand(3, 2)
+    eps = torch.randn(3, 2, generator=_gen(17), dtype=F64)
+    ab_t = torch.tensor([0.02, 0.5, 0.97], dtype=F64)
+    x_t = ab_t.sqrt()[:, None] * x_star + (1 - ab_t).sqrt()[:, None] * eps
+    for ab_prev in (torch.tensor([0.3, 0.8, 0.99], dtype=F64), torch.ones(3, dtype=F64)):
+        want = ab_prev.sqrt()[:, None] * x_star + (1 - ab_prev).sqrt()[:, None] * eps
+        torch.testing.assert_close(sde.ddim_euler_step(x_t, ab_t, ab_prev, eps), want, rtol=1e-12, atol=1e-12)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Likelihoods
 
@@ -474,6 +510,10 @@ MUTANTS = [
     _mutant(test_ddim_is_the_euler_step_of_the_probability_flow_ode, "karras_euler_step",
             "_per_sample(sigma_next, x) - _per_sample(sigma, x)", "_per_sample(sigma, x) - _per_sample(sigma_next, x)",
             "euler-step-sign"),
+    _mutant(test_ddim_euler_step_is_hw3s_ddim_step_at_eta_zero, "ddim_euler_step",
+            "torch.sqrt((1 - ab_prev) / ab_prev)", "torch.sqrt(1 - ab_prev)", "ddim-euler-vp-sigma", args=(99, 79)),
+    _mutant(test_ddim_euler_step_is_exact_for_a_single_point, "ddim_euler_step",
+            "return torch.sqrt(ab_prev) * (", "return (", "ddim-euler-no-rescale"),
     _mutant(test_ode_log_likelihood_is_the_exact_gaussian_likelihood, "ode_log_likelihood",
             "prior_log_prob(x) + delta", "prior_log_prob(x) - delta", "likelihood-sign"),
 ]

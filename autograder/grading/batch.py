@@ -42,6 +42,7 @@ from .cache import ResultCache
 from .device import GpuPool, resolve
 from .profiles import Profile
 from .result import Flag, Result, write_atomic
+from .spawn import Forked
 from .submission import named_submissions
 
 MAX_TRIES = 3
@@ -153,8 +154,11 @@ def mpl_font_cache() -> Path | None:
 class Runner:
     """Runs worker processes for jobs, retries around crashes, and kills everything on request."""
 
-    def __init__(self, assignment: str, scratch: Path, limit: float, worker_args: list, gpus: GpuPool | None = None):
-        """`gpus`: on CUDA, the GPUs lent one per submission (none: the worker sees what this process sees)."""
+    def __init__(self, assignment: str, scratch: Path, limit: float, worker_args: list, gpus: GpuPool | None = None,
+                 fork: bool = True):
+        """`gpus`: on CUDA, the GPUs lent one per submission (none: the worker sees what this process sees).
+        `fork`: start CPU workers from the worker server (`spawn.Forked`), not as a fresh Python each."""
+        self.fork = fork and "cuda" not in worker_args  # CUDA starts in a fresh Python, never in a fork
         self.assignment = assignment
         self.gpus = gpus or GpuPool("cpu")
         self.scratch = scratch
@@ -202,13 +206,17 @@ class Runner:
         tmp = self.scratch / f"{stem}.tmp"  # the worker's temporary folders: removed with the batch's,
         tmp.mkdir(mode=0o711, exist_ok=True)  # even when the worker is killed before it cleans up
         os.chmod(tmp, 0o711)
-        with open(os.open(self.scratch / f"{stem}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "autograder.grading.worker", self.assignment, str(job.path),
-                 str(job.result_file), "--name", job.name, "--plan", str(plan_file), *self.worker_args],
-                stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis"),
-                     **({"CUDA_VISIBLE_DEVICES": gpu, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"} if gpu is not None else {})})
+        argv = [self.assignment, str(job.path), str(job.result_file), "--name", job.name, "--plan", str(plan_file),
+                *self.worker_args]
+        env = {**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis"),
+               **({"CUDA_VISIBLE_DEVICES": gpu, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"} if gpu is not None else {})}
+        log = self.scratch / f"{stem}.log"
+        if gpu is None and self.fork:  # forked from the worker server (spawn.py); CUDA gets a fresh Python
+            proc = Forked(argv, env, log)
+        else:
+            with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as fh:
+                proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker", *argv], stdout=fh,
+                                        stderr=fh, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         with self._lock:
             self._running[job.name] = proc
         return proc
@@ -434,6 +442,13 @@ def _grade(a, out: Path, names: list, paths: list, settings: Settings, walls, ru
     return results
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _grade_locally(assignment: str, out: Path, todo: list, settings: Settings, walls, workers: int):
     """Yield ``(name, Result)`` as worker processes on this machine finish, `workers` at a time (on CUDA one GPU
     each); Ctrl-C takes every worker and kernel down."""
@@ -443,6 +458,7 @@ def _grade_locally(assignment: str, out: Path, todo: list, settings: Settings, w
     gpus = GpuPool(settings.device)
     runner = Runner(assignment, scratch, settings.limit, settings.worker_args(walls, settings.device), gpus)
     jobs = [Job(p, n, scratch / f"{i}.json") for i, (p, n) in enumerate(todo)]
+    jobs.sort(key=lambda job: -_size(job.path))  # the biggest first: the batch does not end on one long notebook
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {pool.submit(runner.run, job): job for job in jobs}

@@ -64,11 +64,14 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
                             output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache, device=device)
     try:
         process.start()  # the kernel boots while this process imports torch and the checks
+        import torch
+
         from ..boundary.kernel import StudentKernel
         from ..checks import device as grading_device
         from ..checks import load_suite
         from .engine import Grader
 
+        torch.set_num_threads(1)  # its references are small; the kernel beside it runs on one thread too
         grading_device.use(device)
         grader = Grader(assignment, nb, name, suite=load_suite(assignment),
                         kernel=StudentKernel(workdir, process=process), limits=limits, plan=plan or Plan(),
