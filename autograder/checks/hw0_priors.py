@@ -2,7 +2,7 @@
 under a Gaussian prior (the Wiener filter), Tikhonov, soft thresholding and ISTA; the exact MMSE denoiser of a
 Gaussian mixture; RED's steepest-descent and fixed-point steps and PnP-ADMM with a dense degradation matrix; and the
 written questions (the conditional Gaussian, the Wiener filter as MMSE and MAP, RED's gradient, PnP's fixed point,
-four interpretations), graded by hand.
+three interpretations), graded by hand.
 
 Reads side by side with `solutions/hw0_priors/hw0_priors.ipynb`, `course_core/priors.py` and `course_core/red_pnp.py`.
 Besides agreeing with the reference, the functions are held to closed forms that do not restate it: the conditional

@@ -209,7 +209,9 @@ its edge, the generic priors would not change much.
 WRITTEN["map_vs_mmse"] = r"""
 The MAP jumps where the two posterior modes are equally high (between the components); the MMSE is smooth there,
 averaging both. MSE: MAP 0.11, MMSE 0.10, not a coincidence since the posterior mean minimises the MSE. On
-digits MAP 19.25 dB vs MMSE 19.3 dB. MAP is preferable when a single plausible (modal) answer or sparsity is wanted.
+digits at sigma = 1, MAP 15.7 dB vs MMSE 16.8 dB: the MAP commits to one class (not always the most responsible one:
+a tight class has a high peak), and a wrong class costs a whole digit, while the MMSE hedges. MAP is preferable when
+a single plausible (modal) answer or sparsity is wanted.
 """
 
 WRITTEN["red_derivation"] = r"""
@@ -288,6 +290,19 @@ import torch
 def tikhonov(y, H, lam, D=None):
     DtD = torch.eye(H.shape[1], dtype=H.dtype) if D is None else D.T @ D
     return torch.linalg.solve(H.T @ H + lam * DtD, (y @ H).T).T
+'''}),
+    Variant("gaussian_posterior in information form (Bishop's Eqs. 2.116-2.117), in float64 and cast back", {
+        "gaussian_posterior": '''
+import torch
+
+
+def gaussian_posterior(y, H, sigma_y, mean, cov):
+    dt = y.dtype
+    y, H, mean, cov = y.double(), H.double(), mean.double(), cov.double()
+    prior_prec = torch.linalg.inv(cov)
+    post_cov = torch.linalg.inv(prior_prec + H.T @ H / sigma_y**2)  # (d, d)
+    post_mean = (y @ H / sigma_y**2 + mean @ prior_prec) @ post_cov  # post_cov symmetric
+    return post_mean.to(dt), post_cov.to(dt)
 '''}),
     Variant("soft_threshold with sign and clamp on a tensor lam; ista_step through soft_threshold", {
         "soft_threshold": '''
