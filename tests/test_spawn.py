@@ -105,3 +105,19 @@ def _state(pid: int) -> str | None:
             return fh.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return None
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_in_its_workers(tmp_path):
+    """The standard library's forkserver imports the parent's main script in each child (as `__mp_main__`): a TA's
+    script that grades at top level would grade again in every worker. spawn's launch leaves the main script out."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "grade_my_class.py"
+    script.write_text("import os\n"
+                      "from autograder.grading import spawn\n"
+                      f"with open({str(runs)!r}, 'a') as fh:\n"
+                      "    fh.write('ran\\n')\n"
+                      f"print(spawn.Forked(['--help'], dict(os.environ), {str(tmp_path / 'log')!r}).wait(timeout=120))\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr[-2000:]
+    assert runs.read_text() == "ran\n"
+    assert "Grade one submission" in (tmp_path / "log").read_text()

@@ -38,9 +38,9 @@ def _server():
     global _context
     with _lock:
         if _context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([PRELOAD])
-            _context = context
+            server = multiprocessing.get_context("forkserver")
+            server.set_forkserver_preload([PRELOAD])
+            _context = server
         return _context
 
 
@@ -132,8 +132,6 @@ def _leave_the_server_free() -> None:
     hands every forked process one (so that it may start processes of its own); kept, a worker that outlived its
     batch (a hung check) would keep the server up, and the server's exit is what kills the worker
     (`worker._die_with_parent`): neither would ever go."""
-    from multiprocessing import forkserver
-
     server = getattr(forkserver, "_forkserver", None)
     fd = getattr(server, "_forkserver_alive_fd", None)
     if fd is not None:
