@@ -60,14 +60,28 @@ def list_assignments() -> None:
 @main.command()
 @click.argument("ids", nargs=-1, type=ASSIGNMENT)
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Assignments built at once (default: one per CPU). Each runs its master notebook on one thread.")
 @_config_errors
-def build(ids: tuple[str, ...], force: bool) -> None:
+def build(ids: tuple[str, ...], force: bool, jobs: int | None) -> None:
     """Run otter assign, refresh assignments/ID and write dist/ID-autograder.zip (all assignments by default, and
-    then the practice notebooks in assignments/practice)."""
+    then the practice notebooks in assignments/practice). Assignments are built side by side; each one's line is
+    printed in order once it is done, and the first failure stops the command after the builds under way."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     from .build import build_assignment
 
-    for assignment in ids or course.assignment_ids():
-        click.echo(f"{assignment}: {build_assignment(assignment=assignment, force=force)}")
+    todo = list(ids or course.assignment_ids())
+    with ThreadPoolExecutor(max_workers=min(jobs or os.cpu_count() or 1, len(todo))) as pool:
+        # otter assign runs in a subprocess of its own: threads are enough to run several at once
+        running = [(a, pool.submit(build_assignment, assignment=a, force=force)) for a in todo]
+        try:
+            for assignment, done in running:
+                click.echo(f"{assignment}: {done.result()}")
+        finally:
+            for _, waiting in running:
+                waiting.cancel()
     if not ids:
         from .practice.notebook import FOLDER, write_notebooks
 

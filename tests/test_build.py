@@ -98,3 +98,34 @@ def test_committed_example_submissions_are_current(fresh_build):
 
     assignment, _, _ = fresh_build
     assert stale_files(assignment) == [], "run .venv/bin/python tests/submissions/make_submissions.py and commit"
+
+
+def test_build_runs_assignments_side_by_side_and_reports_them_in_order(monkeypatch):
+    """`diffcourse build -j 3`: three builds at once (each waits until all three have started), printed in the
+    order asked whatever order they finish in; a failing build fails the command after the others."""
+    import threading
+    import time
+
+    from click.testing import CliRunner
+
+    import autograder.build
+    from autograder.cli import main
+
+    ids = course.assignment_ids()[:3]
+    together = threading.Barrier(3, timeout=20)
+
+    def fake(*, assignment, force):
+        together.wait()  # raises BrokenBarrierError if the builds ran one after another
+        time.sleep(0.3 * (2 - ids.index(assignment)))  # the last asked finishes first
+        if assignment == ids[1] and force:
+            raise RuntimeError(f"otter assign failed for {assignment}")
+        return "built"
+
+    monkeypatch.setattr(autograder.build, "build_assignment", fake)
+    done = CliRunner().invoke(main, ["build", "-j", "3", *ids])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [f"{a}: built" for a in ids]
+    together.reset()
+    failed = CliRunner().invoke(main, ["build", "-j", "3", "--force", *ids])
+    assert failed.exit_code != 0 and isinstance(failed.exception, RuntimeError)
+    assert failed.output.splitlines() == [f"{ids[0]}: built"]

@@ -2,7 +2,8 @@
 `tests/submissions/<id>/examples.py` describes:
 
 - the master notebook's solution, the example reference and every correct variant get full marks, and
-  every comparison they make stays below a tenth of its bound (the float32 error budget has room);
+  every comparison they make stays below a tenth of its bound (the float32 error budget has room); a variant
+  is graded on the questions its changed functions reach, the rest being the reference's code;
 - every catalogued mistake loses points on its own question only, is caught by a hidden check, and its
   largest error is at least ten times the bound (a wrong answer never fails by a hair).
 
@@ -52,9 +53,18 @@ def correct_implementations(assignment):
     return out
 
 
-def _grade(assignment, functions):
+def _grade(assignment, functions, *, only_changed: bool = False):
+    """The outcomes of every check on `functions`. With `only_changed`, of the questions whose code can reach a
+    function that differs from the example reference: the others run exactly the reference's code, graded by
+    its own test (grading is deterministic), so running them again would only repeat its outcomes."""
     examples, suite = _setup(assignment)
-    return run_checks(suite, namespace(source_of(functions)))
+    ns = namespace(source_of(functions))
+    questions = None
+    if only_changed:
+        changed = {fn for fn, code in functions.items() if code != examples.reference[fn]}
+        questions = {q.name for q in suite.auto_questions() if reaches(ns, q.functions, changed)}
+        assert questions, f"{assignment}: the variant changes no graded question's code"
+    return run_checks(suite, ns, questions)
 
 
 def _cases():
@@ -70,7 +80,7 @@ def test_correct_implementations_get_full_marks_with_room(assignment, name, reco
         functions = master(assignment)
     else:
         functions = dict(correct_implementations(assignment))[name]
-    outcomes = _grade(assignment, functions)
+    outcomes = _grade(assignment, functions, only_changed=name.startswith("variant: "))
     assert failures(outcomes) == {}
     worst = max(outcomes, key=lambda o: o.ratio)
     record_property("margin", ("correct", assignment, name, worst.ratio))
@@ -117,7 +127,11 @@ def test_correct_implementations_keep_their_margin_on_many_more_examples(assignm
 
         prop()
 
+    examples = load(assignment)
+    changed = {fn for fn, code in functions.items() if code != examples.reference[fn]}
     for q in suite.auto_questions():
+        if name.startswith("variant: ") and not reaches(kernel.ns, q.functions, changed):
+            continue  # the reference's own code, swept by its own case
         for check in q.checks:
             if hasattr(check.run, "body"):
                 sweep(check)

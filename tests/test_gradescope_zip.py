@@ -49,11 +49,14 @@ def autograder_root(tmp_path_factory, built):
     return root, env_dir, theirs
 
 
-def _run_autograder(root: Path, env_dir: Path, notebook: Path) -> dict:
+def _run_autograder(root: Path, env_dir: Path, submission: Path) -> dict:
+    """Grade `submission` (a notebook, or the zip `grader.export()` writes) as Gradescope would: alone in
+    `submission/`, under the name a student's upload has."""
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
         (root / folder).mkdir()
-    shutil.copy(notebook, root / "submission" / f"{ASSIGNMENT}.ipynb")
+    name = f"{ASSIGNMENT}.ipynb" if submission.suffix == ".ipynb" else f"{ASSIGNMENT}_2026_12_01T09_30_00_000000.zip"
+    shutil.copy(submission, root / "submission" / name)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{env_dir / 'bin'}:{os.environ['PATH']}"}
     env.pop("DIFFCOURSE_ROOT", None)
     proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
@@ -72,8 +75,10 @@ def test_the_package_is_a_normal_install_beside_torch(autograder_root):
 
 
 def test_reference_gets_full_marks_through_run_autograder(autograder_root):
+    """What most students upload: the zip `grader.export()` wrote (the reference without its experiment cells,
+    which the end-to-end grading of reference.ipynb runs already)."""
     root, env_dir, _ = autograder_root
-    data = _run_autograder(root, env_dir, ROOT / "tests" / "submissions" / ASSIGNMENT / "reference.ipynb")
+    data = _run_autograder(root, env_dir, ROOT / "tests" / "submissions" / ASSIGNMENT / "reference_export.zip")
     assert data["score"] == load_suite(ASSIGNMENT).possible(), data["output"]
     assert all(t["score"] == t["max_score"] for t in data["tests"])
 
