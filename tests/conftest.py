@@ -66,7 +66,7 @@ def _margins(terminalreporter):
             for key, value in getattr(report, "user_properties", []) if key == "margin"]
     if not rows:
         return
-    terminalreporter.section("hidden-check margins: largest error / bound (correct <= 0.1, mistakes >= 10)")
+    terminalreporter.section("hidden-check margins: largest error / bound (correct <= 0.15, mistakes >= 10)")
     for kind in ("correct", "mistake"):
         picked = sorted((r for r in rows if r[0] == kind), key=lambda r: r[3], reverse=(kind == "correct"))
         if picked:

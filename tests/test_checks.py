@@ -2,7 +2,7 @@
 `tests/submissions/<id>/examples.py` describes:
 
 - the master notebook's solution, the example reference and every correct variant get full marks, and
-  every comparison they make stays below a tenth of its bound (the float32 error budget has room); a variant
+  every comparison they make stays below CORRECT_MARGIN of its bound (the float32 error budget has room); a variant
   is graded on the questions its changed functions reach, the rest being the reference's code;
 - every catalogued mistake loses points on its own question only, is caught by a hidden check, and its
   largest error is at least ten times the bound (a wrong answer never fails by a hair).
