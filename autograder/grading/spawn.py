@@ -1,8 +1,9 @@
 """Start a batch's workers forked from a server that has imported torch and the checks once.
 
 Each submission keeps a worker process of its own (a submission that takes its grader down costs only itself),
-but a fresh Python that imports torch, the checks and the kernel client pays about 1.5 s of CPU before it grades
-anything (3 s on a loaded two-core machine): most of the cost of grading a small submission. The standard library's
+but a fresh Python that imports torch, the kernel client, the engine and one assignment's checks pays about 4.6 s of
+CPU before it grades anything (measured on a quiet two-core AMD EPYC; torch alone is about 3.3 s): more than the
+hidden checks of a small submission cost. The standard library's
 forkserver (`multiprocessing`) imports `autograder.grading.preload` once, in a process of its own started the first
 time a worker is needed, and forks each worker from that state; the worker then runs `worker.main` with the
 arguments, environment, working folder and log a `subprocess.Popen` would have given it.
