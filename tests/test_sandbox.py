@@ -12,13 +12,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner
 
 from autograder import course
-from autograder.boundary import sandbox
+from autograder.boundary import process, sandbox
 from autograder.boundary.kernel import StudentKernel
 from autograder.cli import main as cli
 
@@ -82,15 +84,31 @@ def test_the_command_shows_the_kernel_only_what_it_needs(tmp_path):
     assert argv[-2:] == ["python", "boot.py"] and f"--reuid={sandbox.UID_BASE + 7}" in argv
 
 
+def _kernel(workdir: Path, forked: bool) -> StudentKernel:
+    """A kernel behind the walls: launched as a fresh Python, or forked from the kernel zygote (up and serving)."""
+    address = None
+    if forked:
+        address = process.zygote_address(WALLS)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(address) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    limits = course.Limits()
+    return StudentKernel(workdir, process=process.KernelProcess(
+        workdir, limits=limits.kernel(), protections=WALLS, output_bytes=int(limits.output_mb * 2**20),
+        zygote=address))
+
+
 @pytest.mark.skipif(not WALLS.complete, reason=f"needs every wall: {WALLS.summary()}")
-def test_a_kernel_behind_the_walls(tmp_path):
+@pytest.mark.parametrize("forked", [False, True], ids=["launched", "forked-from-the-zygote"])
+def test_a_kernel_behind_the_walls(tmp_path, forked):
     """Its own uid, none of the course's files or other folders, only its own processes, no network, its work
     folder writable and nothing else, limits it cannot raise: a file past `file_mb` and more than `open_files`
-    files fail inside the kernel."""
+    files fail inside the kernel; every process of its uid in its control group. The same for a kernel forked
+    from the zygote, which also holds none of the course's modules in memory."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.5)
-    k = StudentKernel(tmp_path / "work")
-    k.workdir.mkdir()
+    (tmp_path / "work").mkdir()
+    k = _kernel(tmp_path / "work", forked)
     shelf = Path(tempfile.mkdtemp(prefix="dc-test-shelf-"))  # world-readable: only the mount namespace hides it
     os.chmod(shelf, 0o755)
     outside = shelf / "outside.txt"
@@ -107,7 +125,10 @@ def ls(path):
         return []
     except PermissionError:
         return "denied"
+import sys
 facts = {{"uid": os.getuid(), "groups": os.getgroups(), "cwd_writable": os.access(".", os.W_OK),
+         "modules": [m for m in sys.modules if m.split(".")[0] in ("autograder", "course_core")],
+         "sid": os.getsid(0), "env": sorted(os.environ),
          "repo": ls({str(ROOT)!r}), "root": ls("/"), "outside": os.path.exists({str(outside)!r}),
          "tmp": os.listdir("/tmp"), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
          "usr_writable": os.access("/usr/lib", os.W_OK),
@@ -151,6 +172,9 @@ print(json.dumps(facts))
         run = k.execute(code, 60)
         assert run.status == "ok", run
         facts = json.loads(run.stdout)
+        assert k.forked == forked, k.process.zygote_error
+        theirs = {p.pid for p in psutil.process_iter() if p.uids().real == k.process.uid}
+        assert theirs and theirs <= k.process.budget.pids()  # the kernel and the placeholder (forked), in its group
     finally:
         k.shutdown()
         shutil.rmtree(shelf)
@@ -158,7 +182,12 @@ print(json.dumps(facts))
             server.accept()  # nobody called
         server.close()
     limits = course.Limits()
-    assert facts["uid"] >= sandbox.UID_BASE and facts["groups"] == []
+    assert facts["uid"] >= sandbox.UID_BASE and facts["groups"] == [] and facts["modules"] == [] and facts["sid"] > 0
+    ipykernel_sets = {"CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "GIT_PAGER", "PAGER", "PYDEVD_USE_FRAME_EVAL",
+                      "TERM"}
+    popped_by_boot = {"DC_LIMITS", "DC_BRIDGE_FD"}
+    assert set(facts["env"]) == set(process.kernel_env(k.workdir, limits={}, tag="", bridge_fd=0)) - popped_by_boot \
+        | ipykernel_sets | {"PWD"}  # nothing of the grader's or of the zygote's
     assert facts["cwd_writable"] and not facts["usr_writable"]
     # the course folder: absent, or (the virtual environment inside it is bound) a folder it may not list
     assert facts["repo"] in ([], "denied") and not {"work", "srv", "home", "opt", "mnt"} & set(facts["root"]) - {

@@ -154,6 +154,11 @@ class StudentKernel:
     def started(self) -> float | None:
         return self.process.started
 
+    @property
+    def forked(self) -> bool:
+        """Whether the running kernel was forked from the kernel zygote (`process.zygote_address`)."""
+        return self.process.forked
+
     def alive(self) -> bool:
         return self.process.alive()
 

@@ -36,7 +36,7 @@ from tqdm import tqdm
 from .. import course
 from ..boundary import sandbox
 from ..boundary.cgroup import remove_budget, sweep_stale
-from ..boundary.process import budget_name, kill_tree, sweep
+from ..boundary.process import budget_name, kill_tree, sweep, zygote_address
 from ..reports.report import write_reports
 from .cache import ResultCache
 from .device import GpuPool, resolve
@@ -47,6 +47,10 @@ from .submission import named_submissions
 
 MAX_TRIES = 3
 GRACE = 60.0  # seconds a worker gets beyond the submission limit before it is killed
+# A batch of this many submissions starts the kernel zygote (process.zygote_address) if it is not running: its ~4 CPU-s
+# are repaid by the second kernel forked from it (a fresh kernel's imports cost ~3.5), and the first few kernels of a
+# batch start while it imports.
+ZYGOTE_FROM = 3
 # Results whose outcome may not repeat (a crash, a load-dependent time-out, a grader bug) are never cached.
 TRANSIENT = {Flag.CRASHED.value, Flag.KILLED_GRADER.value, Flag.TIMEOUT.value, Flag.GRADER_ERROR.value}
 
@@ -155,10 +159,12 @@ class Runner:
     """Runs worker processes for jobs, retries around crashes, and kills everything on request."""
 
     def __init__(self, assignment: str, scratch: Path, limit: float, worker_args: list, gpus: GpuPool | None = None,
-                 fork: bool = True):
+                 fork: bool = True, zygote: str | None = None):
         """`gpus`: on CUDA, the GPUs lent one per submission (none: the worker sees what this process sees).
-        `fork`: start CPU workers from the worker server (`spawn.Forked`), not as a fresh Python each."""
+        `fork`: start CPU workers from the worker server (`spawn.Forked`), not as a fresh Python each. `zygote`:
+        the kernel zygote's socket (`process.zygote_address`) the CPU workers fork their kernels from."""
         self.fork = fork and "cuda" not in worker_args  # CUDA starts in a fresh Python, never in a fork
+        self.zygote = zygote
         self.assignment = assignment
         self.gpus = gpus or GpuPool("cpu")
         self.scratch = scratch
@@ -209,7 +215,8 @@ class Runner:
         argv = [self.assignment, str(job.path), str(job.result_file), "--name", job.name, "--plan", str(plan_file),
                 *self.worker_args]
         env = {**os.environ, "TMPDIR": str(tmp), "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp / "hypothesis"),
-               **({"CUDA_VISIBLE_DEVICES": gpu, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"} if gpu is not None else {})}
+               **({"CUDA_VISIBLE_DEVICES": gpu, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"} if gpu is not None else {}),
+               **({"DC_ZYGOTE": self.zygote} if self.zygote and gpu is None else {})}
         log = self.scratch / f"{stem}.log"
         if gpu is None and self.fork:  # forked from the worker server (spawn.py); CUDA gets a fresh Python
             proc = Forked(argv, env, log)
@@ -456,7 +463,8 @@ def _grade_locally(assignment: str, out: Path, todo: list, settings: Settings, w
         sweep_stale()  # empty groups a killed batch left, a day old
     scratch = scratch_folder(out)
     gpus = GpuPool(settings.device)
-    runner = Runner(assignment, scratch, settings.limit, settings.worker_args(walls, settings.device), gpus)
+    runner = Runner(assignment, scratch, settings.limit, settings.worker_args(walls, settings.device), gpus,
+                    zygote=zygote_address(walls, settings.device, start=len(todo) >= ZYGOTE_FROM))
     jobs = [Job(p, n, scratch / f"{i}.json") for i, (p, n) in enumerate(todo)]
     jobs.sort(key=lambda job: -_size(job.path))  # the biggest first: the batch does not end on one long notebook
     try:

@@ -93,7 +93,8 @@ class Grader:
     def _progress(self, current=None) -> None:
         self.result.current = current
         self.result.seconds = round(time.monotonic() - self._start, 3)
-        self.result.kernel = {"pid": self.kernel.pid, "started": self.kernel.started, "tag": self.kernel.tag}
+        self.result.kernel = {"pid": self.kernel.pid, "started": self.kernel.started, "tag": self.kernel.tag,
+                              "forked": bool(getattr(self.kernel, "forked", False))}  # from the kernel zygote
         self.on_progress(self.result)
 
     def _time_left(self) -> float:

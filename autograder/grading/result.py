@@ -109,7 +109,7 @@ class Result:
     seconds: float = 0.0
     phases: dict = field(default_factory=dict)  # seconds spent starting up, running the notebook, checking
     current: dict | None = None  # what the worker is doing now (a cell or a check), for crash recovery
-    kernel: dict = field(default_factory=dict)  # pid and tag of the live kernel, for clean-up after a crash
+    kernel: dict = field(default_factory=dict)  # pid and tag of the live kernel, for clean-up after a crash; forked: from the zygote
     figures: list = field(default_factory=list)  # [{"cell", "png" (base64)}]: what the notebook drew, for feedback
     sandbox: dict = field(default_factory=dict)  # the walls its kernel ran behind (boundary.sandbox.Protections)
     device: str = "cpu"  # where its kernel and the references ran (grading.device)

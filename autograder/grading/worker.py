@@ -61,7 +61,8 @@ def grade_submission(assignment: str, path: Path, out: Path, *, plan=None, name:
         grading_device.use(device)
     workdir = prepare_workdir(a, nb, Path(tempfile.mkdtemp(prefix="dc-sub-")))
     process = KernelProcess(workdir, limits=limits.kernel(), protections=protections,
-                            output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache, device=device)
+                            output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache, device=device,
+                            zygote=os.environ.get("DC_ZYGOTE") or None)  # the batch's kernel zygote, if it runs one
     try:
         process.start()  # the kernel boots while this process imports torch and the checks
         import torch

@@ -1,0 +1,150 @@
+"""Kernels forked from the kernel zygote (autograder/boundary/zygote.py): graded as launched ones, their death ends
+their sandbox, a zygote that is absent or refuses costs a launch and nothing else, and the zygote goes with its
+grader. What a forked kernel can see and do is test_sandbox.py's `test_a_kernel_behind_the_walls`, run both ways,
+and every attack of test_hostile.py meets forked kernels (its batch starts the zygote)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder import course
+from autograder.boundary import process, sandbox
+from autograder.boundary.kernel import StudentKernel
+from autograder.grading.batch import grade_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+WALLS = sandbox.probe()
+pytestmark = pytest.mark.skipif(not (WALLS.user and WALLS.files and WALLS.processes),
+                                reason=f"kernels are forked only behind bubblewrap as root: {WALLS.summary()}")
+
+
+def _serving() -> str:
+    address = process.zygote_address(WALLS)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(address):
+        assert time.monotonic() < deadline, "the zygote did not come up"
+        time.sleep(0.1)
+    return address
+
+
+def _kernel(workdir: Path, address: str | None) -> StudentKernel:
+    workdir.mkdir()
+    limits = course.Limits()
+    return StudentKernel(workdir, process=process.KernelProcess(workdir, limits=limits.kernel(), protections=WALLS,
+                                                                zygote=address))
+
+
+def test_a_batch_forks_its_kernels_and_grades_them_as_launched_ones(tmp_path, monkeypatch):
+    folder = ROOT / "tests" / "submissions" / "hw1_score"
+    picked = tmp_path / "in"
+    picked.mkdir()
+    for name in ("wrong_tweedie_sigma", "wrong_dsm_no_sigma_weight", "hostile_import_reference"):
+        (picked / f"{name}.ipynb").write_bytes((folder / f"{name}.ipynb").read_bytes())
+    _serving()
+    graded = {}
+    for way in ("on", "off"):
+        monkeypatch.setenv("DIFFCOURSE_ZYGOTE", way)
+        graded[way] = {r.submission: r for r in grade_folder(assignment="hw1_score", submissions=picked,
+                                                             out=tmp_path / way, workers=2, progress=False,
+                                                             cache=False)}
+    assert sorted(graded["on"]) == sorted(graded["off"]) == sorted(p.stem for p in picked.iterdir())
+    for name, forked in graded["on"].items():
+        launched = graded["off"][name]
+        assert forked.kernel["forked"] and not launched.kernel["forked"]
+        assert forked.questions == launched.questions and forked.flags == launched.flags
+        assert (tmp_path / "on" / "feedback" / f"{name}.txt").read_text() == \
+            (tmp_path / "off" / "feedback" / f"{name}.txt").read_text()
+    assert graded["on"]["hostile_import_reference"].flags  # the attack is caught in a forked kernel too
+
+
+def test_a_forked_kernels_death_ends_its_sandbox_and_leaves_nothing(tmp_path):
+    address = _serving()
+    zygote = psutil.Process(process._zygote["proc"].pid)
+    kernels = [_kernel(tmp_path / f"work{i}", address) for i in range(2)]
+    try:
+        draws = []
+        for k in kernels:
+            k.start()
+            assert k.forked, k.process.zygote_error
+            run = k.execute("import random, numpy as np\nprint(random.random(), np.random.rand())", 30)
+            assert run.status == "ok", run
+            draws.append(run.stdout)
+        assert draws[0] != draws[1]  # each kernel reseeds what it inherited
+        k = kernels[0]
+        uid = k.process.uid
+        k.execute("import subprocess; subprocess.Popen(['sleep', '300'], start_new_session=True)", 30)
+        died = k.execute("import os; os._exit(3)", 60)
+        assert died.status == "died" and not k.alive()  # the sandbox ended with its kernel: seen, not timed out
+        time.sleep(0.5)
+        assert [p for p in psutil.process_iter() if p.uids().real == uid] == []  # the detached sleep too
+        assert kernels[1].alive() and kernels[1].execute("print(1)", 30).stdout == "1\n"
+    finally:
+        for k in kernels:
+            k.shutdown()
+    deadline = time.monotonic() + 10
+    while zygote.children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert zygote.children() == []  # no child of the zygote outlives its kernel
+
+
+def _refusing_server(path: Path) -> threading.Thread:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def answer():
+        conn, _ = listener.accept()
+        with conn:
+            _, fds, _, _ = socket.recv_fds(conn, 1 << 20, 8)
+            for fd in fds:
+                os.close(fd)
+            conn.sendall(json.dumps({"error": "no kernels today"}).encode())
+        listener.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("zygote", ["absent", "refusing"])
+def test_a_zygote_absent_or_refusing_costs_a_launch_and_nothing_else(tmp_path, zygote):
+    address = tmp_path / "socket"
+    if zygote == "refusing":
+        server = _refusing_server(address)
+    k = _kernel(tmp_path / "work", str(address))
+    try:
+        k.start()
+        assert not k.forked
+        assert ("no kernels today" if zygote == "refusing" else "No such file") in k.process.zygote_error
+        assert k.execute("print(6 * 7)", 30).stdout == "42\n"
+    finally:
+        k.shutdown()
+    if zygote == "refusing":
+        server.join(5)
+
+
+def test_the_zygote_goes_with_its_grader(tmp_path):
+    code = ("import os, sys, time\nfrom autograder.boundary import process, sandbox\n"
+            "address = process.zygote_address(sandbox.probe())\n"
+            "while not os.path.exists(address): time.sleep(0.1)\n"
+            "print(process._zygote['proc'].pid, flush=True)\ntime.sleep(600)\n")
+    grader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        zygote = psutil.Process(int(grader.stdout.readline()))
+        assert zygote.is_running()
+        grader.send_signal(signal.SIGKILL)  # no clean-up runs: the zygote sees its stdin close
+        zygote.wait(timeout=15)
+    finally:
+        grader.kill()
+        grader.wait()
