@@ -100,3 +100,14 @@ def built(tmp_path_factory, worker_id):
         return folder / "student", folder / "dist" / f"{assignment}-autograder.zip"
 
     return build
+
+
+@pytest.fixture(scope="session")
+def kernel_zygote():
+    """This test process's kernel zygote, started once where the walls allow (process.zygote_address), so the
+    kernels of a module that uses it fork from it as a batch's do: small batches and single kernels too, which
+    would not start it alone. Kernels launched afresh are still tested: without the zygote (test_sandbox.py,
+    test_zygote.py), and wherever one process grades one submission (Ray, Slurm, Gradescope, the CLI)."""
+    from autograder.boundary import process, sandbox
+
+    return process.zygote_address(sandbox.probe())

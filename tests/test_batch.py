@@ -25,6 +25,8 @@ from autograder.grading.batch import grade_folder
 sys.path.insert(0, str(Path(__file__).resolve().parent / "submissions"))
 from kit import INFINITE_LOOP, load  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("kernel_zygote")  # kernels fork from it (conftest.py)
+
 LIMITS = dict(cell_timeout=60.0, call_timeout=20.0, timeout=300.0)  # headroom on a loaded 2-core machine
 REFERENCE = load("hw1_score").functions()
 

@@ -22,6 +22,8 @@ from autograder.boundary.kernel import BridgeUnavailable, CallTimeout, KernelLos
 from autograder.checks.compare import CheckFailed, assert_close
 from autograder.checks.framework import Student
 
+pytestmark = pytest.mark.usefixtures("kernel_zygote")  # kernels fork from it (conftest.py)
+
 
 @pytest.fixture(scope="module")
 def _shared_kernel(tmp_path_factory):

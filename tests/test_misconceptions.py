@@ -2,7 +2,7 @@
 
 - Every catalog entry (`autograder/checks/catalogs/<id>.py`) has an example submission with exactly that
   mistake (tests/submissions/<id>/examples.py, written independently of the catalog's variant), and grading
-  that example names the entry and no other.
+  that example names the entry, no other, and explains it.
 - A catalogued example whose mistake the catalog does not know gets no name at all: a wrong name is worse
   than none.
 - A correct answer never matches an entry, on any public case.
@@ -50,18 +50,14 @@ def _entries():
 
 
 @pytest.mark.parametrize("assignment,name", list(_entries()))
-def test_every_catalog_entry_has_an_example_that_gets_its_message(assignment, name):
+def test_every_catalog_entry_has_an_example_of_its_name_and_function(assignment, name):
+    """What grading that example must say is checked with every other example's (the next test)."""
     suite, examples = _setup(assignment)
     [entry] = [e for e in suite.catalog.entries if e.name == name]
     mistakes = [m for m in examples.mistakes if m.name == name]
     assert mistakes, f"{assignment}: catalog entry {name!r} has no example mistake of the same name in examples.py"
     [mistake] = mistakes
     assert mistake.function == entry.function, (mistake.function, entry.function)
-    outcomes = run_checks(suite, namespace(source_of(examples.mistake(mistake))), questions={mistake.question})
-    messages = [o.message for o in outcomes if not o.passed]
-    named = {n for msg in messages for n in NAMED.findall(msg)}
-    assert named == {name.replace("_", " ")}, (named, messages)
-    assert any(explain(entry) in msg for msg in messages)
 
 
 def _mistakes():
@@ -72,13 +68,18 @@ def _mistakes():
 
 @pytest.mark.parametrize("assignment,name", list(_mistakes()))
 def test_a_mistake_is_named_only_as_what_it_is(assignment, name):
-    """An example whose mistake is not in the catalog gets no name; one that is gets only its own."""
+    """An example of a catalog entry gets that entry's name, no other, and its explanation; an example whose mistake
+    is not in the catalog gets no name (or only the entry it shows under another name, `ALSO`)."""
     suite, examples = _setup(assignment)
     [mistake] = [m for m in examples.mistakes if m.name == name]
-    known = {e.name for e in suite.catalog.entries}
-    allowed = ({name} & known) | ALSO.get(assignment, {}).get(name, set())
+    entries = {e.name: e for e in suite.catalog.entries}
+    allowed = ({name} & set(entries)) | ALSO.get(assignment, {}).get(name, set())
     outcomes = run_checks(suite, namespace(source_of(examples.mistake(mistake))), questions={mistake.question})
-    named = {n for o in outcomes if not o.passed for n in NAMED.findall(o.message)}
+    messages = [o.message for o in outcomes if not o.passed]
+    named = {n for msg in messages for n in NAMED.findall(msg)}
+    if name in entries:
+        assert named == {name.replace("_", " ")}, (named, messages)
+        assert any(explain(entries[name]) in msg for msg in messages)
     assert named <= {a.replace("_", " ") for a in allowed}, (named, allowed)
     if allowed:
         assert named, f"{name}: a catalogued mistake that was not named"
@@ -106,8 +107,7 @@ def test_correct_answers_never_match_an_entry(assignment):
 
 def _public_verdicts(suite, ns, question):
     """(grader's public check message or None, notebook's public test message or None)."""
-    outcomes = run_checks(suite, ns, questions={question})
-    [grader] = [o for o in outcomes if o.check == f"{question}_public"]
+    [grader] = run_checks(suite, ns, questions={question}, checks={f"{question}_public"})
     pairs = suite.public_cases[question]
     code = public.render_test(question, suite.questions[question].functions, [c for c, _ in pairs],
                               [a for _, a in pairs], suite.catalog)

@@ -12,6 +12,8 @@ from autograder.reports import gradescope
 from autograder.reports.gradescope import grade_for_gradescope, pick_submission
 from autograder.reports.report import table, write_reports
 
+pytestmark = pytest.mark.usefixtures("kernel_zygote")  # kernels fork from it (conftest.py)
+
 
 def _result(name, earned: dict, flags=(), integrity=()):
     """A hw-like result: question -> (points earned, possible), one check per question, and a manual one."""

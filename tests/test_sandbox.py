@@ -24,6 +24,8 @@ from autograder.boundary import process, sandbox
 from autograder.boundary.kernel import StudentKernel
 from autograder.cli import main as cli
 
+pytestmark = pytest.mark.usefixtures("kernel_zygote")  # kernels fork from it (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 WALLS = sandbox.probe()
 

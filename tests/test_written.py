@@ -28,6 +28,8 @@ from autograder.written.rubric import parse_master, written_questions
 from autograder.written.sheet import COLUMNS, blank_rows, read_scores
 from browser import chromium, png_colours
 
+pytestmark = pytest.mark.usefixtures("kernel_zygote")  # kernels fork from it (conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 ID = "hw_x"
 

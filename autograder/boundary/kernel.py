@@ -20,7 +20,7 @@ import torch
 from ..course import Limits
 from . import bridge, codec, sandbox
 from .channel import Channel, Execution
-from .process import KernelProcess
+from .process import KernelProcess, zygote_address
 
 INTERRUPT_GRACE = 5.0  # seconds an interrupted call gets to unwind before the kernel is killed
 FRAME_GRACE = 10.0  # seconds a message that started arriving gets to arrive whole
@@ -126,12 +126,15 @@ class StudentKernel:
                  limits: Limits | None = None, process: KernelProcess | None = None):
         """`process`: a `KernelProcess` for `workdir`, possibly launched already (the worker launches it
         before importing torch and the checks, so both start up at the same time). Without it, one is made with
-        `limits` (default: `course.Limits()`) behind the walls `sandbox.probe()` finds."""
+        `limits` (default: `course.Limits()`) behind the walls `sandbox.probe()` finds, forked from this process's
+        kernel zygote if one runs (`process.zygote_address`)."""
         self.workdir = Path(workdir)
         if process is None:
             limits = limits or Limits()
-            process = KernelProcess(self.workdir, limits=limits.kernel(), protections=sandbox.probe(),
-                                    output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache)
+            walls = sandbox.probe()
+            process = KernelProcess(self.workdir, limits=limits.kernel(), protections=walls,
+                                    output_bytes=int(limits.output_mb * 2**20), mpl_cache=mpl_cache,
+                                    zygote=zygote_address(walls, start=False))
         self.process = process
         self.startup_timeout = startup_timeout
         self.standins = StandIns()
