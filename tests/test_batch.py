@@ -342,13 +342,20 @@ def test_a_batch_killed_outright_is_resumed_and_a_second_grader_is_refused(tmp_p
     while not (journal.exists() and json.loads(journal.read_text())["keys"]) and time.monotonic() < deadline:
         time.sleep(0.2)
     first.kill()  # SIGKILL, to the grader alone
+    killed = time.time()
     first.wait()
     finished = {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json") if p.name != "unfinished.json"}
     assert 1 <= len(finished) < 4
     deadline = time.monotonic() + 30
     while _workers_of(out) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _workers_of(out) == [], "a worker outlived the batch that started it"
+    left = []
+    for p in _workers_of(out):
+        try:
+            left.append((p.pid, p.ppid(), p.status(), round(p.create_time() - killed, 1)))
+        except psutil.Error:  # gone meanwhile
+            continue
+    assert left == [], "a worker outlived the batch that started it (pid, parent, status, started after the kill)"
     assert not (out / "grades.csv").exists()
 
     second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -98,39 +98,54 @@ def test_a_forked_kernels_death_ends_its_sandbox_and_leaves_nothing(tmp_path):
     assert zygote.children() == []  # no child of the zygote outlives its kernel
 
 
-def _refusing_server(path: Path) -> threading.Thread:
+def _false_zygote(path: Path, answer: dict) -> threading.Thread:
+    """A server on `path` that takes one request and gives `answer` without forking anything."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(1)
 
-    def answer():
+    def serve():
         conn, _ = listener.accept()
         with conn:
-            _, fds, _, _ = socket.recv_fds(conn, 1 << 20, 8)
+            _, fds, _, _ = socket.recv_fds(conn, 1 << 16, 8)
             for fd in fds:
                 os.close(fd)
-            conn.sendall(json.dumps({"error": "no kernels today"}).encode())
+            while conn.recv(1 << 16):  # the rest of the request, as the zygote reads it
+                pass
+            conn.sendall(json.dumps(answer).encode())
         listener.close()
 
-    thread = threading.Thread(target=answer, daemon=True)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     return thread
 
 
-@pytest.mark.parametrize("zygote", ["absent", "refusing"])
-def test_a_zygote_absent_or_refusing_costs_a_launch_and_nothing_else(tmp_path, zygote):
+@pytest.mark.parametrize("zygote", ["absent", "refusing", "forking nothing"])
+def test_a_zygote_absent_refusing_or_failing_costs_a_launch_and_nothing_else(tmp_path, zygote):
+    """Not up yet: the kernel is launched at once. It refuses, or says it forked a kernel that never answers: the
+    sandbox it was offered is stopped and the kernel launched afresh."""
     address = tmp_path / "socket"
-    if zygote == "refusing":
-        server = _refusing_server(address)
-    k = _kernel(tmp_path / "work", str(address))
+    server = None
+    if zygote != "absent":
+        server = _false_zygote(address, {"error": "no kernels today"} if zygote == "refusing" else {"pid": 1})
+    (tmp_path / "work").mkdir()
+    limits = course.Limits()
+    process_ = process.KernelProcess(tmp_path / "work", limits=limits.kernel(), protections=WALLS,
+                                     zygote=str(address))
+    k = StudentKernel(tmp_path / "work", process=process_, startup_timeout=15)
     try:
         k.start()
         assert not k.forked
-        assert ("no kernels today" if zygote == "refusing" else "No such file") in k.process.zygote_error
+        if zygote == "absent":
+            assert process_.zygote_error is None  # nothing was asked of it
+        else:
+            assert {"refusing": "no kernels today", "forking nothing": "the forked kernel did not start"}[zygote] \
+                in process_.zygote_error
         assert k.execute("print(6 * 7)", 30).stdout == "42\n"
+        assert [p.name() for p in psutil.Process().children()].count("bwrap") == 1  # the offered one is gone
     finally:
         k.shutdown()
-    if zygote == "refusing":
+    if server is not None:
         server.join(5)
 
 

@@ -180,6 +180,10 @@ class StudentKernel:
         try:
             client.wait_for_ready(timeout=self.startup_timeout)
         except RuntimeError as err:
+            if self.process.forked:  # forked from the zygote and did not come up: once more, launched afresh
+                self.process.unfork(f"the forked kernel did not start: {err}")
+                self._close()
+                return self.start()
             self.shutdown()
             raise KernelLost(f"the kernel did not start: {err}") from None
 

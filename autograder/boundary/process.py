@@ -195,14 +195,18 @@ class KernelProcess:
 
     def start(self) -> None:
         """Launch the kernel; `client` and `conn` are set once the launch is under way (not yet ready)."""
-        if self.zygote:
+        if self.zygote and os.path.exists(self.zygote):  # not up yet (it is importing torch): the usual launch
             try:
                 self._launch(forked=True)
                 return
-            except OSError as err:  # not up yet, or it refused: this launch is the usual one
+            except OSError as err:  # it refused or is gone: this launch is the usual one
                 self.zygote_error = str(err)
                 self.stop()
         self._launch(forked=False)
+
+    def unfork(self, why: str) -> None:
+        """Launch this kernel the usual way from now on (a forked one did not come up: `why`)."""
+        self.zygote, self.zygote_error = None, why
 
     def _launch(self, forked: bool) -> None:
         shutil.rmtree(self.run, ignore_errors=True)
@@ -230,7 +234,10 @@ class KernelProcess:
                                      stdout=self._log, stderr=self._log, pass_fds=(ready[1],))
                 os.close(ready[1])
                 ready = (ready[0],)
-                request = {"bwrap": self.pid, "uid": self.uid, "workdir": str(self.workdir),
+                self._started = started_at(self.pid)  # so that a refusal's clean-up finds the sandbox
+                umask = os.umask(0o077)
+                os.umask(umask)
+                request = {"bwrap": self.pid, "uid": self.uid, "workdir": str(self.workdir), "umask": umask,
                            "boot": str(self.launch / "boot.py"), "connection_file": self.km.connection_file,
                            "env": {**{k: v for k, v in env.items() if k != "DC_BRIDGE_FD"},
                                    "PWD": str(self.workdir)},  # as bubblewrap's --chdir sets it
@@ -362,7 +369,9 @@ def fork_from_zygote(path: str, request: dict, fds: list, timeout: float = 90.0)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(timeout)
         conn.connect(path)
-        socket.send_fds(conn, [json.dumps(request).encode()], fds)
+        data = json.dumps(request).encode()
+        sent = socket.send_fds(conn, [data], fds)
+        conn.sendall(data[sent:])
         conn.shutdown(socket.SHUT_WR)
         reply = b""
         while chunk := conn.recv(65536):

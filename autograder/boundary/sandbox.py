@@ -4,7 +4,8 @@ Each wall is used where the platform allows it, and `Protections` says which wer
 prints it, `grading.json` and Gradescope's staff data record it); none is dropped silently.
 
 - **A user of its own.** Where the grader runs as root, the kernel runs as an unprivileged uid drawn per kernel
-  from ``[UID_BASE, UID_BASE + 2**20)`` (``setpriv``: no groups, no capabilities, no new privileges), so it can
+  from ``[UID_BASE, UID_BASE + 2**20)`` (``setpriv``, or the same steps in `zygote.py` for a kernel forked from the
+  kernel zygote: no groups, no capabilities, no new privileges), so it can
   neither signal the grader nor write anything the grader owns, and the process limit counts its processes only.
 - **A file system of its own** (bubblewrap's mount namespace). It sees the operating system (``/usr``, ``/etc``,
   the libraries), the Python installation with the course's packages (`course_core`, `autograder`) replaced by

@@ -31,13 +31,15 @@ import fcntl
 import json
 import os
 import select
+import shutil
 import signal
 import socket
+import struct
 import sys
 import traceback
 
 _NAMESPACES = ("ipc", "uts", "net", "cgroup", "mnt")  # joined by the kernel, after the pid namespace and its group
-_PR_SET_KEEPCAPS, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 8, 24, 38
+_PR_SET_DUMPABLE, _PR_SET_KEEPCAPS, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 4, 8, 24, 38
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -79,16 +81,20 @@ def serve(path: str) -> None:
             if sys.stdin.fileno() in ready and not os.read(sys.stdin.fileno(), 1):
                 return  # the grader is gone
             if listener in ready:
-                conn, _ = listener.accept()
-                if os.fork() == 0:
-                    listener.close()
-                    _child(conn)  # never returns
-                conn.close()
+                try:
+                    conn, _ = listener.accept()
+                except OSError:  # out of descriptors, or the grader gave up: its kernel is launched the usual way
+                    continue
+                with conn:
+                    try:
+                        child = os.fork()
+                    except OSError:  # out of processes: the same
+                        continue
+                    if child == 0:
+                        listener.close()
+                        _child(conn)  # never returns
     finally:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # the socket and this server's log
 
 
 def _reap() -> None:
@@ -106,6 +112,9 @@ def _child(conn: socket.socket) -> None:
     code = 1
     try:
         os.close(0)
+        pid, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+        if uid != 0:  # the folder is the grader's alone; a request from anyone else is not read
+            return
         message, fds, _, _ = socket.recv_fds(conn, 1 << 16, 8)
         while len(message) < 1 << 20 and (more := conn.recv(1 << 16)):  # the rest, up to the grader's shutdown
             message += more
@@ -121,7 +130,10 @@ def _child(conn: socket.socket) -> None:
         conn.sendall(json.dumps({"pid": kernel}).encode())
         conn.close()
         os.waitpid(kernel, 0)  # the kernel ended: so does its sandbox, as bubblewrap's own command would end it
-        signal.pidfd_send_signal(init, signal.SIGKILL) if init >= 0 else None
+        try:
+            signal.pidfd_send_signal(init, signal.SIGKILL)
+        except ProcessLookupError:  # it ended first (the grader stopped the sandbox)
+            pass
         code = 0
     except Exception:  # noqa: BLE001 - nothing to report to but this child's exit code
         traceback.print_exc()
@@ -129,12 +141,13 @@ def _child(conn: socket.socket) -> None:
         os._exit(code)
 
 
-def _ns_init(pid: int) -> int:
-    """The sandbox's first process (pid 1 of its namespace): bubblewrap's only child."""
+def _only_child(pid: int, what: str) -> int:
+    """Process `pid`'s only child (bubblewrap's: the sandbox's first process, pid 1 of its namespace; that one's:
+    the sandbox's command)."""
     with open(f"/proc/{pid}/task/{pid}/children") as fh:
         children = fh.read().split()
     if len(children) != 1:
-        raise Refused(f"bubblewrap ({pid}) has {len(children)} children, not its sandbox's first process")
+        raise Refused(f"{what} ({pid}) has {len(children)} children, not one")
     return int(children[0])
 
 
@@ -146,7 +159,15 @@ def _launch(request: dict, fds: list):
         raise Refused("a kernel never runs as root")
     if not select.select([ready], [], [], float(request.get("timeout", 60)))[0] or os.read(ready, 1) != b"x":
         raise Refused("the sandbox did not come up")
-    init = _ns_init(int(request["bwrap"]))
+    groups = [str(path) for path in request.get("cgroups", [])]
+    if not all(path.startswith("/sys/fs/cgroup/") and "/diffcourse/kernel-" in path and path.endswith("/cgroup.procs")
+               and ".." not in path for path in groups):
+        raise Refused("a control group that is not a kernel's budget")
+    init = _only_child(int(request["bwrap"]), "bubblewrap")
+    with open(f"/proc/{_only_child(init, 'the sandbox')}/status") as fh:  # the placeholder: the sandbox's only command, as the kernel
+        placeholder_uid = next(line.split()[1] for line in fh if line.startswith("Uid:"))
+    if int(placeholder_uid) != uid:
+        raise Refused("the sandbox's command does not run as the kernel's uid")
     own = {ns: os.stat(f"/proc/self/ns/{ns}").st_ino for ns in ("user", "pid", *_NAMESPACES)}
     theirs = {ns: os.stat(f"/proc/{init}/ns/{ns}").st_ino for ns in own}
     if theirs["user"] != own["user"]:
@@ -156,11 +177,13 @@ def _launch(request: dict, fds: list):
     pidfd = os.pidfd_open(init)
     joined = {ns: os.open(f"/proc/{init}/ns/{ns}", os.O_RDONLY)
               for ns in ("pid", *_NAMESPACES) if theirs[ns] != own[ns]}
-    if _ns_init(int(request["bwrap"])) != init or os.stat(f"/proc/{init}/ns/pid").st_ino != theirs["pid"]:
+    if _only_child(int(request["bwrap"]), "bubblewrap") != init or os.stat(f"/proc/{init}/ns/pid").st_ino != theirs["pid"]:
         raise Refused("the sandbox's first process changed while its namespaces were opened")
-    groups = [os.open(path, os.O_WRONLY) for path in request.get("cgroups", [])]
+    groups = [os.open(path, os.O_WRONLY) for path in groups]
     last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
-    _setns(joined.pop("pid"), "pid")
+    pid_ns = joined.pop("pid")
+    _setns(pid_ns, "pid")
+    os.close(pid_ns)
     report_r, report_w = os.pipe()
     kernel = os.fork()
     if kernel == 0:
@@ -194,6 +217,9 @@ def _become_kernel(request, uid, joined, groups, last_cap, ready, bridge, log, r
         os.closerange(5, os.sysconf("SC_OPEN_MAX"))
         os.set_inheritable(3, True)
         _drop(uid, last_cap)
+        _prctl(_PR_SET_DUMPABLE, 1, "making the kernel dumpable")  # as after an exec: /proc/self is its own
+        os.umask(int(request["umask"]))  # the worker's, which a launched kernel inherits
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own, as in a fresh interpreter
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in request["env"].items()})
         os.environ["DC_BRIDGE_FD"] = "3"

@@ -16,10 +16,12 @@ leaves nothing behind. On CUDA the batch starts its workers with `subprocess` as
 
 from __future__ import annotations
 
+import ctypes
 import io
 import multiprocessing
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -86,8 +88,10 @@ class Forked:
         are appended to."""
         self.args = argv
         _server()
-        self._process = _Worker(target=_serve, args=(list(argv), dict(env), os.getcwd(), str(log)), daemon=True,
-                                name="diffcourse-worker")
+        forkserver.ensure_running()
+        server = forkserver._forkserver._forkserver_pid  # noqa: SLF001 - the worker checks it is still its parent
+        self._process = _Worker(target=_serve, args=(list(argv), dict(env), os.getcwd(), str(log), server),
+                                daemon=True, name="diffcourse-worker")
         self._process.start()
         self.pid = self._process.pid
 
@@ -105,9 +109,13 @@ class Forked:
         return self._process.exitcode
 
 
-def _serve(argv: list, env: dict, cwd: str, log: str) -> None:
+def _serve(argv: list, env: dict, cwd: str, log: str, server: int) -> None:
     """In the forked worker: become what `subprocess.Popen(..., start_new_session=True)` would have started, then
-    grade. Exits with `worker.main`'s code (an exception: 1, its traceback in the log)."""
+    grade. Exits with `worker.main`'s code (an exception: 1, its traceback in the log). Dies with the server
+    (`server`: its pid), which dies with the batch; forked just as the server went, it stops at once."""
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG, before anything else
+    if os.getppid() != server:  # the server is gone already (so is the batch): its death signal will not come
+        os._exit(1)
     _leave_the_server_free()
     setproctitle.setproctitle(shlex.join([sys.executable, "-m", "autograder.grading.worker", *argv]))
     os.setsid()
