@@ -163,3 +163,36 @@ def test_the_zygote_goes_with_its_grader(tmp_path):
     finally:
         grader.kill()
         grader.wait()
+
+
+def test_the_zygote_forks_nothing_outside_a_kernels_walls(tmp_path):
+    """A request for a root kernel, for a control group that is not a kernel's budget, or into a 'sandbox' whose
+    command does not run as the requested uid is refused before anything is forked or written."""
+    address = _serving()
+    nested = subprocess.Popen(["sh", "-c", "sh -c 'sleep 60; true'; true"])  # a process, its child, its grandchild
+    try:
+        time.sleep(0.5)
+        uid = sandbox.draw_uid()
+        cases = [({"uid": 0}, "never runs as root"),
+                 ({"uid": uid, "cgroups": ["/etc/passwd"]}, "not a kernel's budget"),
+                 ({"uid": uid, "cgroups": ["/sys/fs/cgroup/memory/diffcourse/kernel-x/../../cgroup.procs"]},
+                  "not a kernel's budget"),
+                 ({"uid": uid, "cgroups": []}, "does not run as the kernel's uid")]  # the grandchild runs as root
+        for fields, why in cases:
+            ready_r, ready_w = os.pipe()
+            os.write(ready_w, b"x")  # as the placeholder would
+            os.close(ready_w)
+            request = {"bwrap": nested.pid, "workdir": str(tmp_path), "boot": "/nonexistent", "umask": 0o077,
+                       "connection_file": "/nonexistent", "env": {}, **fields}
+            ours, theirs = socket.socketpair()
+            try:
+                with open(os.devnull, "wb") as log, pytest.raises(OSError, match=why):
+                    process.fork_from_zygote(address, request, [ready_r, theirs.fileno(), log.fileno()])
+            finally:
+                os.close(ready_r)
+                ours.close()
+                theirs.close()
+    finally:
+        nested.kill()
+        nested.wait()
+    assert not any(p.uids().real == uid for p in psutil.process_iter())
