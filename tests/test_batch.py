@@ -6,6 +6,7 @@ result cache following the checks' code."""
 import csv
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -352,10 +353,11 @@ def test_a_batch_killed_outright_is_resumed_and_a_second_grader_is_refused(tmp_p
     left = []
     for p in _workers_of(out):
         try:
-            left.append((p.pid, p.ppid(), p.status(), round(p.create_time() - killed, 1)))
+            left.append((p.pid, p.ppid(), p.status(), round(p.create_time() - killed, 1), _lifelines(p.ppid())))
         except psutil.Error:  # gone meanwhile
             continue
-    assert left == [], "a worker outlived the batch that started it (pid, parent, status, started after the kill)"
+    assert left == [], ("a worker outlived the batch that started it (pid, parent, status, started after the kill, "
+                        "what keeps its parent alive)")
     assert not (out / "grades.csv").exists()
 
     second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -373,6 +375,36 @@ def test_a_batch_killed_outright_is_resumed_and_a_second_grader_is_refused(tmp_p
     assert [float(rows[f"s{i}"]["tweedie_denoiser"]) for i in range(4)] == [3, 0, 3, 0]
     assert all(rows[f"s{i}"]["status"] == "ok" for i in range(4))
     assert not journal.exists()
+
+
+def _lifelines(pid: int) -> dict:
+    """Who could keep process `pid` waiting: its command line, and each process holding the write end of a pipe
+    `pid` reads (the worker server waits for EOF on one)."""
+    def pipes(proc: int) -> dict:
+        found = {}
+        for fd in os.listdir(f"/proc/{proc}/fd"):
+            try:
+                target = os.readlink(f"/proc/{proc}/fd/{fd}")
+                flags = int(Path(f"/proc/{proc}/fdinfo/{fd}").read_text().split("flags:")[1].split()[0], 8)
+            except (OSError, IndexError, ValueError):
+                continue
+            if target.startswith("pipe:"):
+                found[int(fd)] = (target, "w" if flags & os.O_WRONLY else "r")
+        return found
+
+    try:
+        reads = {target for target, mode in pipes(pid).values() if mode == "r"}
+        facts = {"cmdline": " ".join(psutil.Process(pid).cmdline())[:200], "writers": []}
+    except (OSError, psutil.Error) as err:
+        return {"error": repr(err)}
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            held = [(fd, target) for fd, (target, mode) in pipes(proc.pid).items() if mode == "w" and target in reads]
+        except OSError:
+            continue
+        if held:
+            facts["writers"].append((proc.pid, held, " ".join(proc.info["cmdline"] or [])[:200]))
+    return facts
 
 
 def _workers_of(out: Path) -> list:
