@@ -98,6 +98,44 @@ def test_a_worker_dies_with_the_batch_that_started_it_even_while_it_waits(tmp_pa
     assert _state(pid) in (None, "Z"), "the worker outlived its batch"
 
 
+def test_the_server_ends_with_its_batch_even_when_another_process_holds_its_lifeline(tmp_path):
+    """The standard library keeps the server up while any process holds the write end of its pipe; here a process
+    the batch forked holds it (as any fork of the batch would) and outlives the batch. The server checks its batch
+    itself (lifeline.py): once the batch is SIGKILLed, the server and the worker it forked go all the same."""
+    fifo = tmp_path / "blocks.ipynb"
+    os.mkfifo(fifo)
+    script = ("import os, sys, time\n"
+              "from multiprocessing import forkserver\n"
+              "from autograder.grading import spawn\n"
+              f"w = spawn.Forked(['hw1_score', {str(fifo)!r}, {str(tmp_path / 'r.json')!r}], dict(os.environ), "
+              f"{str(tmp_path / 'log')!r})\n"
+              "holder = os.fork()\n"
+              "if holder == 0:  # every descriptor of the batch's, the server's pipe among them\n"
+              "    time.sleep(300)\n"
+              "    os._exit(0)\n"
+              "print(w.pid, forkserver._forkserver._forkserver_pid, holder, flush=True)\n"
+              "time.sleep(600)\n")
+    batch = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        worker, server, holder = map(int, batch.stdout.readline().split())
+        deadline = time.monotonic() + 60
+        while _state(worker) not in ("S", None) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _state(worker) == "S" and _state(server) is not None
+    finally:
+        batch.kill()
+        batch.wait()
+    try:
+        deadline = time.monotonic() + 30
+        while {_state(worker), _state(server)} - {None, "Z"} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _state(holder) not in (None, "Z"), "the holder was to outlive the batch"
+        assert _state(server) in (None, "Z"), "the server outlived its batch"
+        assert _state(worker) in (None, "Z"), "the worker outlived its batch"
+    finally:
+        os.kill(holder, 9)
+
+
 def _state(pid: int) -> str | None:
     """The process's state letter (`S` sleeping, `Z` zombie, ...), None once it is gone."""
     try:

@@ -10,8 +10,9 @@ arguments, environment, working folder and log a `subprocess.Popen` would have g
 
 The server never runs a submission, a check or a CUDA call (importing torch starts neither CUDA nor a thread pool),
 so every worker starts from the same clean state. It exits when the process that started it does (the standard
-library watches a pipe), and the workers die with it (`worker._die_with_parent`), so a batch killed outright still
-leaves nothing behind. On CUDA the batch starts its workers with `subprocess` as before (`batch.Runner`).
+library watches a pipe; `lifeline` also checks the server's parent once a second and kills the server's workers),
+and the workers die with it (`_serve`), so a batch killed outright still leaves nothing behind. On CUDA the batch
+starts its workers with `subprocess` as before (`batch.Runner`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from multiprocessing import context, forkserver, popen_forkserver, spawn, util
 import setproctitle
 
 PRELOAD = "autograder.grading.preload"
+LIFELINE = "autograder.grading.lifeline"  # imported last, by the server alone: it ends with its batch
 
 _lock = threading.Lock()
 _context = None
@@ -42,7 +44,7 @@ def _server():
     with _lock:
         if _context is None:
             server = multiprocessing.get_context("forkserver")
-            server.set_forkserver_preload([PRELOAD])
+            server.set_forkserver_preload([PRELOAD, LIFELINE])
             _context = server
         return _context
 
@@ -116,6 +118,7 @@ def _serve(argv: list, env: dict, cwd: str, log: str, server: int) -> None:
     ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG, before anything else
     if os.getppid() != server:  # the server is gone already (so is the batch): its death signal will not come
         os._exit(1)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the server's check of its batch (lifeline.py) is the server's
     _leave_the_server_free()
     setproctitle.setproctitle(shlex.join([sys.executable, "-m", "autograder.grading.worker", *argv]))
     os.setsid()
