@@ -116,16 +116,15 @@ def test_the_server_ends_with_its_batch_even_when_another_process_holds_its_life
               "print(w.pid, forkserver._forkserver._forkserver_pid, holder, flush=True)\n"
               "time.sleep(600)\n")
     batch = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    holder = None
     try:
         worker, server, holder = map(int, batch.stdout.readline().split())
         deadline = time.monotonic() + 60
         while _state(worker) not in ("S", None) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _state(worker) == "S" and _state(server) is not None
-    finally:
         batch.kill()
         batch.wait()
-    try:
         deadline = time.monotonic() + 30
         while {_state(worker), _state(server)} - {None, "Z"} and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -133,7 +132,10 @@ def test_the_server_ends_with_its_batch_even_when_another_process_holds_its_life
         assert _state(server) in (None, "Z"), "the server outlived its batch"
         assert _state(worker) in (None, "Z"), "the worker outlived its batch"
     finally:
-        os.kill(holder, 9)
+        batch.kill()
+        batch.wait()
+        if holder is not None:
+            os.kill(holder, 9)
 
 
 def _state(pid: int) -> str | None:

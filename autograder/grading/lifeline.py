@@ -9,15 +9,20 @@ grading 30 s later, its server alive. So the server does not rely on the pipe al
 parent (a process whose parent dies is handed to another, so the answer cannot be fooled by a reused pid), and when
 it is not, it kills every worker it forked, finished starting or not, and exits without Python's slow shutdown.
 Its ordinary end (the pipe closed) skips that shutdown too: tearing down torch and the checks took about 1 CPU-s,
-and the server has nothing to flush or to clean up."""
+and the server has nothing to clean up. The batch's pid comes from `spawn` (an environment variable the server
+inherits), not from the server's parent at import time: a batch killed while the server was still importing is
+seen too."""
 
 from __future__ import annotations
 
 import atexit
 import os
 import signal
+import sys
 
 import psutil
+
+from .spawn import SERVER_BATCH
 
 PERIOD = 1.0  # seconds between checks; the server otherwise sleeps in select(), and each check is one system call
 
@@ -34,18 +39,28 @@ def _end() -> None:
 
 def arm(batch: int) -> None:
     """Check every `PERIOD` seconds (SIGALRM; the server's own loop is the standard library's) that `batch` is still
-    this process's parent; end this process and its children when it is not. A worker forked from here inherits the
-    handler but not the timer, and resets the handler (`spawn._serve`)."""
+    this process's parent; end this process and its children when it is not, or already now. A process forked from
+    here (a worker) inherits neither the timer nor the handler."""
 
     def check(signum, frame) -> None:
         if os.getppid() != batch:
             _end()
 
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGALRM, signal.SIG_DFL))
     signal.signal(signal.SIGALRM, check)
     signal.setitimer(signal.ITIMER_REAL, PERIOD, PERIOD)
+    check(signal.SIGALRM, None)  # the batch went while the server was importing
 
 
-atexit.register(os._exit, 0)  # run first (last registered); a worker never runs it (the server ends it by os._exit)
-# The server is the batch's own child (the standard library starts it directly). A batch gone while the server was
-# still importing is not seen here, but then no worker holds the pipe yet and the standard library ends the server.
-arm(os.getppid())
+def _quick_exit() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+# Only in a server `spawn` started, which names its batch (in its environment as the server started, and nowhere
+# else): imported anywhere else, this module does nothing.
+_batch = os.environ.pop(SERVER_BATCH, "")
+if _batch.isdigit():
+    atexit.register(_quick_exit)  # runs first (registered last); a worker never runs atexit (the server os._exits it)
+    arm(int(_batch))

@@ -33,6 +33,7 @@ import setproctitle
 
 PRELOAD = "autograder.grading.preload"
 LIFELINE = "autograder.grading.lifeline"  # imported last, by the server alone: it ends with its batch
+SERVER_BATCH = "DIFFCOURSE_SERVER_BATCH"  # the pid of the batch starting a server, for its lifeline; set only then
 
 _lock = threading.Lock()
 _context = None
@@ -90,7 +91,12 @@ class Forked:
         are appended to."""
         self.args = argv
         _server()
-        forkserver.ensure_running()
+        with _lock:  # a server started now checks that this process, its batch, is alive (lifeline.py)
+            os.environ[SERVER_BATCH] = str(os.getpid())
+            try:
+                forkserver.ensure_running()
+            finally:
+                del os.environ[SERVER_BATCH]
         server = forkserver._forkserver._forkserver_pid  # noqa: SLF001 - the worker checks it is still its parent
         self._process = _Worker(target=_serve, args=(list(argv), dict(env), os.getcwd(), str(log), server),
                                 daemon=True, name="diffcourse-worker")
@@ -118,7 +124,6 @@ def _serve(argv: list, env: dict, cwd: str, log: str, server: int) -> None:
     ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG, before anything else
     if os.getppid() != server:  # the server is gone already (so is the batch): its death signal will not come
         os._exit(1)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the server's check of its batch (lifeline.py) is the server's
     _leave_the_server_free()
     setproctitle.setproctitle(shlex.join([sys.executable, "-m", "autograder.grading.worker", *argv]))
     os.setsid()
