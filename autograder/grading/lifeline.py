@@ -5,13 +5,13 @@ The standard library ends the server once every copy of a pipe's write end is cl
 each worker (which `spawn._serve` closes first thing). A copy held anywhere else keeps the server up after the batch
 is gone, and with it every worker it forked, since a worker dies with the server (`spawn._serve`). Three times in
 seven runs of the whole suite (one of them CI's) a worker forked just before its batch was SIGKILLed was still
-grading 30 s later, its server alive. So the server does not rely on the pipe alone: once a second it checks that the batch is still its
-parent (a process whose parent dies is handed to another, so the answer cannot be fooled by a reused pid), and when
-it is not, it kills every worker it forked, finished starting or not, and exits without Python's slow shutdown.
-Its ordinary end (the pipe closed) skips that shutdown too: tearing down torch and the checks took about 1 CPU-s,
-and the server has nothing to clean up. The batch's pid comes from `spawn` (an environment variable the server
-inherits), not from the server's parent at import time: a batch killed while the server was still importing is
-seen too."""
+grading 30 s later, its server alive. So the server does not rely on the pipe alone: once a second it checks that
+the batch is still its parent (a process whose parent dies is handed to another, so the answer cannot be fooled by a
+reused pid), and when it is not, it kills every worker it forked, finished starting or not, and exits without
+Python's slow shutdown. Its ordinary end (the pipe closed) skips that shutdown too: tearing down torch and the
+checks took about 1 CPU-s, and the server has nothing to clean up. The batch's pid comes from `spawn` (an
+environment variable the server inherits), not from the server's parent at import time: a batch killed while the
+server was still importing is seen too."""
 
 from __future__ import annotations
 
