@@ -164,7 +164,8 @@ def _launch(request: dict, fds: list):
                and ".." not in path for path in groups):
         raise Refused("a control group that is not a kernel's budget")
     init = _only_child(int(request["bwrap"]), "bubblewrap")
-    with open(f"/proc/{_only_child(init, 'the sandbox')}/status") as fh:  # the placeholder: the sandbox's only command, as the kernel
+    placeholder = _only_child(init, "the sandbox")  # the sandbox's only command, run as the kernel's uid
+    with open(f"/proc/{placeholder}/status") as fh:
         placeholder_uid = next(line.split()[1] for line in fh if line.startswith("Uid:"))
     if int(placeholder_uid) != uid:
         raise Refused("the sandbox's command does not run as the kernel's uid")
@@ -177,7 +178,8 @@ def _launch(request: dict, fds: list):
     pidfd = os.pidfd_open(init)
     joined = {ns: os.open(f"/proc/{init}/ns/{ns}", os.O_RDONLY)
               for ns in ("pid", *_NAMESPACES) if theirs[ns] != own[ns]}
-    if _only_child(int(request["bwrap"]), "bubblewrap") != init or os.stat(f"/proc/{init}/ns/pid").st_ino != theirs["pid"]:
+    if (_only_child(int(request["bwrap"]), "bubblewrap") != init
+            or os.stat(f"/proc/{init}/ns/pid").st_ino != theirs["pid"]):
         raise Refused("the sandbox's first process changed while its namespaces were opened")
     groups = [os.open(path, os.O_WRONLY) for path in groups]
     last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
