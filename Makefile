@@ -11,7 +11,7 @@ ASSIGNMENTS = $(patsubst grading_config/%.toml,%,$(wildcard grading_config/*.tom
 # third idle. Three once made the hostile memory bomb's cell (then writing 3 GiB) run past its limit; it now only asks.
 PYTEST_ARGS ?= -n 3 --dist loadgroup --durations=25
 
-.PHONY: demo test venv build bench clean lab
+.PHONY: demo test venv build bench clean lab student-venv
 
 venv: $(STAMP)
 
@@ -55,6 +55,11 @@ lab: $(LAB_STAMP)
 	@if [ -d work/$(A) ]; then echo "work/$(A) exists: opening your copy (delete it to start again from assignments/$(A))"; \
 	 else mkdir -p work && cp -R assignments/$(A) work/$(A) && echo "copied assignments/$(A) to work/$(A)"; fi
 	cd work/$(A) && ../../$(BIN)/jupyter lab $(LAB_ARGS) $(A).ipynb
+
+# The student's own Python that tests/test_student_setup.py runs the notebook in (only the assignment's
+# requirements.txt); the standard library makes it, so `.ci/run` starts it while pip fills $(VENV).
+student-venv:
+	$(PYTHON) tests/student_venv.py
 
 build: $(STAMP) $(SANDBOX_STAMP)
 	$(BIN)/diffcourse build

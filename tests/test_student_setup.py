@@ -8,7 +8,6 @@
 - every assignment has its README.md and requirements.txt, naming its own id and the pinned Otter.
 """
 
-import hashlib
 import io
 import json
 import os
@@ -27,6 +26,8 @@ from autograder import course
 from autograder.build import student as student_build
 from autograder.grading.engine import _is_otter_cell, integrity_notes
 
+import student_venv as student_venv_module
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -34,7 +35,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = course.assignment_ids()
-FRESH = "hw2_ddpm"  # the assignment run in a fresh venv (one is enough: every folder comes from one template)
+FRESH = student_venv_module.FRESH
 
 
 def _notebook(assignment):
@@ -223,30 +224,14 @@ def test_what_is_missing_is_installed_in_the_pinned_version(tmp_path, content, m
 # -- (a) a fresh Python with only the student's requirements ---------------------------------------------------
 @pytest.fixture(scope="module")
 def student_venv(request, tmp_path_factory):
-    """A venv with `torch==2.13.0` (the CPU wheel), then only `-r assignments/FRESH/requirements.txt`.
-
-    Installing takes about 2.5 minutes on the 2-core machine, so the venv is kept in pytest's cache folder under a
-    key of the requirements and the Python version, and made again whenever either changes
-    (DIFFCOURSE_FRESH_STUDENT_VENV=1: always made anew, in a temporary folder)."""
-    from filelock import FileLock
-
-    reqs = course.get(FRESH).student_dir / "requirements.txt"
-    key = hashlib.sha256(reqs.read_bytes() + sys.version.encode() + b"torch==2.13.0").hexdigest()[:16]
+    """A venv with `torch==2.13.0` (the CPU wheel), then only `-r assignments/FRESH/requirements.txt`
+    (tests/student_venv.py), kept in pytest's cache folder (DIFFCOURSE_FRESH_STUDENT_VENV=1: made anew, in a
+    temporary folder). `.ci/run` makes it while pip fills the project's venv."""
+    assert student_venv_module.requirements() == course.get(FRESH).student_dir / "requirements.txt"
     cache = getattr(request.config, "cache", None)
-    fresh = os.environ.get("DIFFCOURSE_FRESH_STUDENT_VENV") == "1" or cache is None
-    base = tmp_path_factory.mktemp("student-venv") if fresh else cache.mkdir("student-venv")
-    venv = base / key
-    with FileLock(str(venv) + ".lock"):
-        if not (venv / "installed.json").exists():
-            for old in [p for p in base.iterdir() if p.is_dir()]:  # this key's half-made venv, other keys' old ones
-                shutil.rmtree(old, ignore_errors=True)
-            start = time.monotonic()
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile"]  # bytecode on import
-            subprocess.run([*pip, "torch==2.13.0"], check=True, timeout=900)
-            subprocess.run([*pip, "-r", str(reqs)], check=True, timeout=900)
-            (venv / "installed.json").write_text(json.dumps({"seconds": round(time.monotonic() - start, 1)}))
-    return venv
+    if os.environ.get("DIFFCOURSE_FRESH_STUDENT_VENV") == "1" or cache is None:
+        return student_venv_module.ensure(tmp_path_factory.mktemp("student-venv"))
+    return student_venv_module.ensure(cache.mkdir("student-venv"))
 
 
 def _reference_notebook():
