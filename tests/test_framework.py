@@ -207,6 +207,31 @@ def test_a_classifier_called_as_logits_fn_takes_x_alone():
         cases.test_model(cases.rng(2), 4)(x)
 
 
+def test_the_test_model_takes_its_step_or_level_by_the_contracts_name():
+    """`denoiser(x, sigma=s)` and `eps_model(x, t=t)` are calls the notebooks' own models accept, so the checks' model
+    (and its twin across the boundary) gives them the same result as a positional call; any other name, or the
+    value given twice, is a TypeError that says how the model is called."""
+    x = torch.randn(3, 4, dtype=torch.float64)
+    t = torch.tensor([1, 5, 7])
+    for time, name, s in (("level", "sigma", 0.3), ("level", "sigma", torch.tensor([0.1, 0.2, 0.3])),
+                          ("index", "t", t), ("any", "t", t), ("any", "sigma", 0.3)):
+        model = cases.test_model(cases.rng(3), 4, time=time)
+        spec, arrays = codec.encode_args({"m": model})
+        [twin] = codec.decode_args(spec, codec.unpack(codec.pack(arrays))).values()
+        for m in (model, twin):
+            torch.testing.assert_close(m(x, **{name: s}), model(x, s), rtol=0, atol=0)
+            with pytest.raises(TypeError, match="twice"):
+                m(x, s, **{name: s})
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 't'; it is called as f\(x, sigma\[, y\]\)"):
+        cases.test_model(cases.rng(3), 4, time="level")(x, t=t)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'sigma'; it is called as f\(x, t\[, y\]\)"):
+        cases.test_model(cases.rng(3), 4, time="index")(x, sigma=0.3)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'noise_level'"):
+        cases.test_model(cases.rng(3), 4, time="any")(x, noise_level=0.3)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'sigma'; it is called as f\(x\)"):
+        cases.test_model(cases.rng(3), 4, classes=3, classifier=True, time="none")(x, sigma=0.3)
+
+
 def test_a_call_under_no_grad_runs_inside_no_grad_and_must_come_back_detached():
     """`Student.no_grad`: the function runs inside torch.no_grad() in the kernel (one taking a gradient without
     torch.enable_grad() fails there), and a result still attached to a graph fails the check."""

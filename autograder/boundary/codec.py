@@ -115,7 +115,8 @@ class TestModel(torch.nn.Module):
     ``(B,)``: DDPM's eps-model), ``"level"`` (``sigma``, a number or a float tensor of shape ``()`` or
     ``(B,)``: a noise-conditional score model), ``"none"`` (``x`` alone, as ``f(x)``: a classifier's
     ``logits_fn``, whose ``s`` term is then 0) or ``"any"``. A call that breaks it raises TypeError, which the
-    student sees.
+    student sees. The step or level may also be passed by the contract's name (``t=`` for an index, ``sigma=`` for
+    a level, either for ``"any"``), as the notebooks' own models and denoisers accept it.
     """
 
     PARTS = ("W", "b", "c", "A", "E", "V")
@@ -161,8 +162,24 @@ class TestModel(torch.nn.Module):
                 raise TypeError(f"the model takes the noise level sigma as a number or a float tensor of shape () "
                                 f"or (B,) = ({B},); it got {got}")
 
-    def forward(self, x, s=None, y=None):
+    NAMES = {"any": ("t", "sigma"), "index": ("t",), "level": ("sigma",), "none": ()}  # the contract's names for s
+
+    def _named(self, s, named: dict):
+        """`s` from a call that named it (``model(x, sigma=...)``): at most once, and only by the contract's name."""
+        if not named:
+            return s
+        allowed = ("s", *self.NAMES[self.time]) if self.time != "none" else ()
+        for name in named:
+            if name not in allowed:
+                how = "f(x)" if self.time == "none" else f"f(x, {' or '.join(allowed[1:])}[, y])"
+                raise TypeError(f"the model got an unexpected keyword argument {name!r}; it is called as {how}")
+        if s is not None or len(named) > 1:
+            raise TypeError(f"the model got its {dict(index='step', level='noise level').get(self.time, 'step or noise level')} twice")
+        return next(iter(named.values()))
+
+    def forward(self, x, s=None, y=None, **named):
         B = x.shape[0]
+        s = self._named(s, named)
         self._check_time(s, B)
         cast = lambda p: p.to(dtype=x.dtype, device=x.device)  # noqa: E731
         s = torch.as_tensor(0.0 if s is None else s)  # time "none": no s term

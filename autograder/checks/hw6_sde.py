@@ -133,15 +133,16 @@ DDPM_TOL = Tol(rtol=0.0, atol=2e-3)  # a hundred times that gap; the catalogued 
 
 
 def _ddpm_alpha_bar(beta_min: float, beta_max: float) -> torch.Tensor:
-    """DDPM's alpha_bar with beta_i = beta(i / N) / N (Song et al. 2021, Appendix C), N = DDPM_STEPS."""
+    """DDPM's alpha_bar for Ho et al.'s linear schedule scaled to N = DDPM_STEPS steps, beta_min / N to beta_max / N
+    (beta_i = beta((i - 1) / (N - 1)) / N; Song et al. 2021, Appendix C)."""
     N = DDPM_STEPS
     return schedules.alpha_bar_from_beta(schedules.linear_beta_schedule(N, beta_min / N, beta_max / N))
 
 
 @SUITE.property("vp_marginal", 0.5, function="vp_marginal", max_examples=6, r=times)
 def vp_marginal_is_ddpms_kernel(student, r):
-    """vp_marginal at time i / N is DDPM's q(x_i | x_0) = N(sqrt(alpha_bar_i) x_0, (1 - alpha_bar_i) I) for the schedule
-    beta_i = beta(i / N) / N with N = 10^5 steps (the many-step limit, within 2e-3)"""
+    """vp_marginal at time i / N is DDPM's q(x_i | x_0) = N(sqrt(alpha_bar_i) x_0, (1 - alpha_bar_i) I) for the linear
+    schedule from beta_min / N to beta_max / N with N = 10^5 steps (the many-step limit, within 2e-3)"""
     time, (mean_coef, std), what = _vp_marginal_got(student, r, DDPM_STEPS)
     step = torch.round(torch.as_tensor(time, dtype=F64) * DDPM_STEPS).to(torch.int64)  # the paper's step i
     ab = torch.where(step > 0, _ddpm_alpha_bar(r.beta_min, r.beta_max)[(step - 1).clamp(min=0)], torch.ones((), dtype=F64))

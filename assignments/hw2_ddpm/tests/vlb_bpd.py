@@ -200,7 +200,8 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
         ``(B,)``: DDPM's eps-model), ``"level"`` (``sigma``, a number or a float tensor of shape ``()`` or
         ``(B,)``: a noise-conditional score model), ``"none"`` (``x`` alone, as ``f(x)``: a classifier's
         ``logits_fn``, whose ``s`` term is then 0) or ``"any"``. A call that breaks it raises TypeError, which the
-        student sees.
+        student sees. The step or level may also be passed by the contract's name (``t=`` for an index, ``sigma=`` for
+        a level, either for ``"any"``), as the notebooks' own models and denoisers accept it.
         """
         PARTS = ('W', 'b', 'c', 'A', 'E', 'V')
         TIMES = ('any', 'index', 'level', 'none')
@@ -239,9 +240,24 @@ def test_vlb_bpd(vlb_bits_per_dim, normal_kl, predict_x0_from_eps, q_posterior_m
                 if not ok:
                     got = f'a {s.dtype} tensor of shape {tuple(s.shape)}' if isinstance(s, torch.Tensor) else repr(s)
                     raise TypeError(f'the model takes the noise level sigma as a number or a float tensor of shape () or (B,) = ({B},); it got {got}')
+        NAMES = {'any': ('t', 'sigma'), 'index': ('t',), 'level': ('sigma',), 'none': ()}
 
-        def forward(self, x, s=None, y=None):
+        def _named(self, s, named: dict):
+            """`s` from a call that named it (``model(x, sigma=...)``): at most once, and only by the contract's name."""
+            if not named:
+                return s
+            allowed = ('s', *self.NAMES[self.time]) if self.time != 'none' else ()
+            for name in named:
+                if name not in allowed:
+                    how = 'f(x)' if self.time == 'none' else f"f(x, {' or '.join(allowed[1:])}[, y])"
+                    raise TypeError(f'the model got an unexpected keyword argument {name!r}; it is called as {how}')
+            if s is not None or len(named) > 1:
+                raise TypeError(f"the model got its {dict(index='step', level='noise level').get(self.time, 'step or noise level')} twice")
+            return next(iter(named.values()))
+
+        def forward(self, x, s=None, y=None, **named):
             B = x.shape[0]
+            s = self._named(s, named)
             self._check_time(s, B)
             cast = lambda p: p.to(dtype=x.dtype, device=x.device)
             s = torch.as_tensor(0.0 if s is None else s)

@@ -355,6 +355,11 @@ def pnp_admm_step_matrix(z, u, y, H, sigma_y, lam, rho, denoiser):
     u_next = u + x - z_next
     return x, z_next, u_next
 '''}),
+    Variant("RED and PnP call the denoiser with its level named, denoiser(x, sigma=...), as the notebook's accept", {
+        "red_step_matrix": [("    denoised = denoiser(x, sigma)", "    denoised = denoiser(x, sigma=sigma)")],
+        "red_fixed_point_matrix": [("    v = denoiser(x, sigma)", "    v = denoiser(x, sigma=sigma)")],
+        "pnp_admm_step_matrix": [("    z_new = denoiser(x + u, sig)", "    z_new = denoiser(x + u, sigma=sig)")],
+    }),
 ]
 
 MISTAKES = [

@@ -280,6 +280,11 @@ def divergence(fn, x):
 ''',
         "karras_heun_step": [("    corrected = x + h / 2 * d + h / 2 * d2", "    corrected = x + h * (d + d2) / 2")],
     }),
+    Variant("both samplers call the denoiser with its level named, denoiser(x, sigma=...), as the notebook's accepts", {
+        "karras_euler_step": [("    denoised = denoiser(x, sigma)", "    denoised = denoiser(x, sigma=sigma)")],
+        "karras_heun_step": [("    d = (x - denoiser(x, sigma)) / s", "    d = (x - denoiser(x, sigma=sigma)) / s"),
+                             ("denoiser(x_next, sigma_next)", "denoiser(x_next, sigma=sigma_next)")],
+    }),
 ]
 
 MISTAKES = [
