@@ -241,6 +241,7 @@ def test_ddim_sample(ddim_sample, ddim_sigma, ddim_step):
                     got = f'a {s.dtype} tensor of shape {tuple(s.shape)}' if isinstance(s, torch.Tensor) else repr(s)
                     raise TypeError(f'the model takes the noise level sigma as a number or a float tensor of shape () or (B,) = ({B},); it got {got}')
         NAMES = {'any': ('t', 'sigma'), 'index': ('t',), 'level': ('sigma',), 'none': ()}
+        WHAT = {'any': 'step or noise level', 'index': 'step', 'level': 'noise level', 'none': 'second argument'}
 
         def _named(self, s, named: dict):
             """`s` from a call that named it (``model(x, sigma=...)``): at most once, and only by the contract's name."""
@@ -252,7 +253,7 @@ def test_ddim_sample(ddim_sample, ddim_sigma, ddim_step):
                     how = 'f(x)' if self.time == 'none' else f"f(x, {' or '.join(allowed[1:])}[, y])"
                     raise TypeError(f'the model got an unexpected keyword argument {name!r}; it is called as {how}')
             if s is not None or len(named) > 1:
-                raise TypeError(f"the model got its {dict(index='step', level='noise level').get(self.time, 'step or noise level')} twice")
+                raise TypeError(f'the model got its {self.WHAT[self.time]} twice')
             return next(iter(named.values()))
 
         def forward(self, x, s=None, y=None, **named):
