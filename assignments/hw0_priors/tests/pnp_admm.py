@@ -247,10 +247,10 @@ def test_pnp_admm(pnp_admm_step_matrix, data_prox_matrix):
             """`s` from a call that named it (``model(x, sigma=...)``): at most once, and only by the contract's name."""
             if not named:
                 return s
-            allowed = ('s', *self.NAMES[self.time]) if self.time != 'none' else ()
+            allowed = self.NAMES[self.time]
             for name in named:
                 if name not in allowed:
-                    how = 'f(x)' if self.time == 'none' else f"f(x, {' or '.join(allowed[1:])}[, y])"
+                    how = f"f(x, {' or '.join(allowed)}[, y])" if allowed else 'f(x)'
                     raise TypeError(f'the model got an unexpected keyword argument {name!r}; it is called as {how}')
             if s is not None or len(named) > 1:
                 raise TypeError(f'the model got its {self.WHAT[self.time]} twice')
